@@ -1,0 +1,62 @@
+"""Money is an integer number of minor units plus an ISO 4217 code; this module converts at the edges."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+
+class MoneyError(ValueError):
+    """An amount or currency a person typed or imported that cannot be money."""
+
+
+@functools.cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@functools.cache
+def currency_exponent(currency: str) -> int:
+    return int(get_currency_precision(currency))
+
+
+def check_currency(currency: str) -> str:
+    code = (currency or "").strip().upper()
+    if code not in known_currencies():
+        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code.")
+    return code
+
+
+def parse_amount(text: str, currency: str, *, decimal_comma: bool = False, allow_negative: bool = False) -> int:
+    """'1 234,50' EUR → 123450. Refuses more decimals than the currency has, signs, and non-numbers."""
+    raw = (text or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if decimal_comma:
+        raw = raw.replace(".", "").replace(",", ".")
+    else:
+        raw = raw.replace(",", "")
+    if not raw:
+        raise MoneyError("The amount is empty.")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise MoneyError(f"“{text}” is not a number.") from None
+    if not value.is_finite():
+        raise MoneyError(f"“{text}” is not a number.")
+    if value < 0 and not allow_negative:
+        raise MoneyError(f"The amount {text} is negative.")
+    exponent = currency_exponent(currency)
+    exp = value.as_tuple().exponent
+    assert isinstance(exp, int)
+    if -exp > exponent:
+        raise MoneyError(f"{text} has more decimals than {currency} allows ({exponent}).")
+    return int(value.scaleb(exponent))
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-currency_exponent(currency))
+
+
+def format_money(amount_minor: int, currency: str, locale: str = "en") -> str:
+    return str(format_currency(to_decimal(amount_minor, currency), currency, locale=locale.replace("-", "_")))

@@ -1,0 +1,1 @@
+"""CSV and API imports of debtors and debts."""

@@ -1,0 +1,132 @@
+"""Tenant lifecycle: signup (schema cloned from the base schema, domain, owner), suspend, reactivate."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import Role, User
+from apps.audit.services import Actor, audit_record
+from apps.core.errors import DomainError
+from apps.tenants.models import Domain, Jurisdiction, Tenant, TenantStatus
+
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def tenant_domain_for(subdomain: str) -> str:
+    return f"{subdomain}.{settings.AMIABLE_BASE_DOMAIN}"
+
+
+def tenant_base_url(tenant: Tenant) -> str:
+    port = f":{settings.AMIABLE_URL_PORT}" if settings.AMIABLE_URL_PORT else ""
+    return f"{settings.AMIABLE_URL_SCHEME}://{tenant_domain_for(tenant.subdomain)}{port}"
+
+
+def subdomain_check(subdomain: str) -> str:
+    value = (subdomain or "").strip().lower()
+    if not SUBDOMAIN_RE.match(value):
+        raise DomainError(
+            _("Use 1–63 lowercase letters, digits or hyphens, not starting or ending with a hyphen."),
+            field="subdomain",
+        )
+    if value in settings.RESERVED_SUBDOMAINS or value.startswith("pg_"):
+        raise DomainError(_("“%(s)s” is reserved. Choose another subdomain.") % {"s": value}, field="subdomain")
+    if Tenant.objects.filter(subdomain=value).exists() or Domain.objects.filter(domain=tenant_domain_for(value)):
+        raise DomainError(_("“%(s)s” is already taken.") % {"s": value}, field="subdomain")
+    return value
+
+
+def tenant_create(
+    *,
+    subdomain: str,
+    legal_name: str,
+    address_line1: str,
+    postal_code: str,
+    city: str,
+    country: str,
+    jurisdiction: str,
+    owner_email: str,
+    owner_password: str,
+    owner_name: str = "",
+    **settings_fields: Any,
+) -> tuple[Tenant, User]:
+    """Create the tenant, its schema (cloned from the base schema), its domain and its owner."""
+    subdomain = subdomain_check(subdomain)
+    if jurisdiction not in Jurisdiction.values:
+        raise DomainError(_("Jurisdiction must be US, FR or PL."), field="jurisdiction")
+    tz = settings_fields.get("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise DomainError(_("“%(v)s” is not a known timezone.") % {"v": tz}, field="timezone") from None
+    schema_name = "t_" + subdomain.replace("-", "_")
+    with transaction.atomic():
+        tenant = Tenant(
+            schema_name=schema_name,
+            subdomain=subdomain,
+            legal_name=legal_name.strip(),
+            address_line1=address_line1.strip(),
+            postal_code=postal_code.strip(),
+            city=city.strip(),
+            country=country.strip().upper(),
+            jurisdiction=jurisdiction,
+            **settings_fields,
+        )
+        tenant.save(verbosity=0)  # creates the schema by cloning the base schema
+        Domain.objects.create(domain=tenant_domain_for(subdomain), tenant=tenant, is_primary=True)
+        audit_record(
+            actor=Actor.system(f"signup {owner_email}"),
+            action="tenant.created",
+            obj=tenant,
+            after={"subdomain": subdomain, "jurisdiction": jurisdiction, "schema": schema_name},
+        )
+        with schema_context(schema_name):
+            owner = User.objects.create_user(
+                owner_email, owner_password, full_name=owner_name, role=Role.OWNER, language=tenant.default_locale
+            )
+            audit_record(
+                actor=Actor.for_user(owner),
+                action="user.created",
+                obj=owner,
+                after={"email": owner.email, "role": Role.OWNER},
+                reason="tenant signup",
+            )
+    return tenant, owner
+
+
+def _set_status(tenant: Tenant, *, status: str, actor: Actor, reason: str) -> Tenant:
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.status == status:
+            raise DomainError(_("%(t)s is already %(s)s.") % {"t": locked.legal_name, "s": locked.get_status_display()})
+        before = locked.status
+        locked.status = status
+        locked.status_reason = reason
+        locked.status_changed_at = timezone.now()
+        locked.save(update_fields=["status", "status_reason", "status_changed_at"])
+        audit_record(
+            actor=actor,
+            action=f"tenant.{'suspended' if status == TenantStatus.SUSPENDED else 'reactivated'}",
+            obj=locked,
+            before={"status": before},
+            after={"status": status},
+            reason=reason,
+        )
+    return locked
+
+
+def tenant_suspend(*, tenant: Tenant, actor: Actor, reason: str) -> Tenant:
+    if not reason.strip():
+        raise DomainError(_("Say why the tenant is suspended; its staff will see it."), field="reason")
+    return _set_status(tenant, status=TenantStatus.SUSPENDED, actor=actor, reason=reason.strip())
+
+
+def tenant_reactivate(*, tenant: Tenant, actor: Actor, reason: str = "") -> Tenant:
+    return _set_status(tenant, status=TenantStatus.ACTIVE, actor=actor, reason=reason.strip())

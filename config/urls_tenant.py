@@ -1,0 +1,13 @@
+"""URLs served on a tenant's subdomain: staff pages and the API."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("debtors/", include("apps.debtors.urls")),
+    path("debts/", include("apps.debts.urls")),
+    path("imports/", include("apps.imports.urls")),
+    path("api/", include("apps.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
