@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+"""API routes. Each app contributes its own v1 endpoints."""
+
+from django.urls import include, path
 
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("v1/", include("apps.imports.urls_api")),
+]

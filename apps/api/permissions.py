@@ -1,0 +1,25 @@
+"""API permissions: any valid key reads; only write-scoped keys change data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.request import Request
+
+from apps.api.models import ApiKey, ApiKeyScope
+
+
+class HasApiKey(permissions.BasePermission):
+    message = "An API key is required: send `Authorization: Api-Key <prefix>.<secret>`."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if key.scope != ApiKeyScope.WRITE:
+            self.message = "This API key is read-only."
+            return False
+        return True
