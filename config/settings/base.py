@@ -146,7 +146,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 AMIABLE_IMPORT_MAX_BYTES = env.int("AMIABLE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Amiable <no-reply@amiable.localhost>")
 
 REST_FRAMEWORK = {
