@@ -106,7 +106,7 @@ def outsider(other_tenant: Tenant, tenant: Tenant) -> Iterator[User]:
     with schema_context(other_tenant.schema_name):
         user = make_user(Role.MANAGER, "oscar.outsider@globex.test")
     connection.set_tenant(tenant)
-    yield user
+    return user
 
 
 @pytest.fixture

@@ -32,10 +32,7 @@ def check_currency(currency: str) -> str:
 def parse_amount(text: str, currency: str, *, decimal_comma: bool = False, allow_negative: bool = False) -> int:
     """'1 234,50' EUR → 123450. Refuses more decimals than the currency has, signs, and non-numbers."""
     raw = (text or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if decimal_comma:
-        raw = raw.replace(".", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", "")
+    raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
     if not raw:
         raise MoneyError("The amount is empty.")
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, audit_record, changed_fields, snapshot
+from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
 from apps.core.money import check_currency
 from apps.debtors.contacts import check_timezone, normalize_email, normalize_phone, one_line_address
@@ -65,7 +65,7 @@ def _clean_debtor(data: dict[str, Any]) -> dict[str, Any]:
             data.get("lifetime_revenue_currency") or connection.tenant.currency
         )
     since = data.get("customer_since")
-    if since is not None and since > dt.date.today() + dt.timedelta(days=1):
+    if since is not None and since > tenant_today():
         raise DomainError(_("“Customer since” is in the future."), field="customer_since")
     return data
 
@@ -139,9 +139,7 @@ def contact_point_add(*, debtor: Debtor, kind: str, actor: Actor, **fields: Any)
         if data.get("is_primary"):
             ContactPoint.objects.filter(debtor=debtor, kind=kind, is_primary=True).update(is_primary=False)
         contact = ContactPoint.objects.create(debtor=debtor, kind=kind, **data)
-        audit_record(
-            actor=actor, action="contact_point.added", obj=contact, after=snapshot(contact, CONTACT_FIELDS)
-        )
+        audit_record(actor=actor, action="contact_point.added", obj=contact, after=snapshot(contact, CONTACT_FIELDS))
     return contact
 
 

@@ -208,7 +208,7 @@ def debt_create(
             actor=actor,
             action="debt.created",
             obj=debt,
-            after=snapshot(debt, DEBT_FIELDS + ["original_amount_minor", "currency", "status"]),
+            after=snapshot(debt, [*DEBT_FIELDS, "original_amount_minor", "currency", "status"]),
         )
     return debt
 

@@ -8,7 +8,7 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 DEBUG = False
-MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -56,14 +56,20 @@ def test_it_marks_a_debt_paid_when_the_balance_reaches_zero(debt, actor):
 
 def test_it_refuses_an_overpayment_and_changes_nothing(debt, actor):
     with pytest.raises(DomainError, match="more than the balance"):
-        debt_payment_record(debt=debt, amount_minor=120_01, received_on=dt.date(2026, 11, 1), method="cash", actor=actor)
+        debt_payment_record(
+            debt=debt, amount_minor=120_01, received_on=dt.date(2026, 11, 1), method="cash", actor=actor
+        )
     assert debt_balance_minor(debt) == 120_00
 
 
 def test_a_retried_payment_with_the_same_reference_is_recorded_once(debt, actor):
     for _ in range(2):
         debt_payment_record(
-            debt=debt, amount_minor=10_00, received_on=dt.date(2026, 11, 1), method="cheque", reference="CHQ-7",
+            debt=debt,
+            amount_minor=10_00,
+            received_on=dt.date(2026, 11, 1),
+            method="cheque",
+            reference="CHQ-7",
             actor=actor,
         )
     assert LedgerEntry.objects.filter(debt=debt, kind=EntryKind.PAYMENT).count() == 1
@@ -92,7 +98,11 @@ def test_ledger_rows_cannot_be_changed_in_the_database(debt):
 def test_fees_need_a_legal_basis(debt):
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEntry.objects.create(
-            debt=debt, kind=EntryKind.FEE, amount_minor=2_95, currency="EUR", occurred_on=dt.date(2026, 11, 1),
+            debt=debt,
+            kind=EntryKind.FEE,
+            amount_minor=2_95,
+            currency="EUR",
+            occurred_on=dt.date(2026, 11, 1),
             created_by_label="x",
         )
 
@@ -101,8 +111,13 @@ def test_daily_update_marks_past_due_debts_overdue(actor):
     debtor = debtor_create(external_ref="C-2", name="Zoé", actor=actor)
     with time_machine.travel(dt.datetime(2026, 9, 5, 12, tzinfo=dt.UTC)):
         d = debt_create(
-            debtor=debtor, external_ref="INV-2", amount_minor=1, currency="EUR",
-            issue_date=dt.date(2026, 9, 1), due_date=dt.date(2026, 9, 30), actor=actor,
+            debtor=debtor,
+            external_ref="INV-2",
+            amount_minor=1,
+            currency="EUR",
+            issue_date=dt.date(2026, 9, 1),
+            due_date=dt.date(2026, 9, 30),
+            actor=actor,
         )
     assert d.status == DebtStatus.OPEN
     assert debts_mark_overdue(today=dt.date(2026, 10, 1)) == 1
