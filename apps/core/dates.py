@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from django.db import connection
 from django.utils import timezone
+
+from apps.core.tenancy import current_tenant
 
 
 def tenant_today(now: dt.datetime | None = None) -> dt.date:
-    tz_name = getattr(getattr(connection, "tenant", None), "timezone", None) or "UTC"
+    tz_name = getattr(current_tenant(), "timezone", None) or "UTC"
     try:
         tz = zoneinfo.ZoneInfo(tz_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

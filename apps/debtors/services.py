@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from apps.audit.services import Actor, audit_record, changed_fields, snapshot
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
 from apps.core.money import check_currency
+from apps.core.tenancy import current_tenant
 from apps.debtors.contacts import check_timezone, normalize_email, normalize_phone, one_line_address
 from apps.debtors.models import Consent, ContactKind, ContactPoint, Debtor, DebtorKind, Validity
 
@@ -45,7 +46,7 @@ LANGUAGES = {"", "en", "fr", "pl"}
 
 
 def _tenant_region() -> str:
-    return str(getattr(connection.tenant, "jurisdiction", "") or "US")
+    return str(getattr(current_tenant(), "jurisdiction", "") or "US")
 
 
 def _clean_debtor(data: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def _clean_debtor(data: dict[str, Any]) -> dict[str, Any]:
         if revenue < 0:
             raise DomainError(_("Lifetime revenue cannot be negative."), field="lifetime_revenue")
         data["lifetime_revenue_currency"] = check_currency(
-            data.get("lifetime_revenue_currency") or connection.tenant.currency
+            data.get("lifetime_revenue_currency") or current_tenant().currency
         )
     since = data.get("customer_since")
     if since is not None and since > tenant_today():
