@@ -26,6 +26,7 @@ SHARED_APPS = [
     "apps.accounts",
     "apps.audit",
     "apps.core",
+    "apps.demo",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
