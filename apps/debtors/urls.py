@@ -1,12 +1,13 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-
-@login_required
-def debtor_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("debtors")
-
+from apps.debtors import views
 
 app_name = "debtors"
-urlpatterns = [path("", debtor_list, name="list")]
+urlpatterns = [
+    path("", views.debtor_list, name="list"),
+    path("new/", views.debtor_create, name="create"),
+    path("<uuid:debtor_id>/", views.debtor_detail, name="detail"),
+    path("<uuid:debtor_id>/edit/", views.debtor_edit, name="edit"),
+    path("<uuid:debtor_id>/contacts/new/", views.contact_point_add, name="contact_add"),
+    path("<uuid:debtor_id>/contacts/<uuid:contact_id>/edit/", views.contact_point_edit, name="contact_edit"),
+]
