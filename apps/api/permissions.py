@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from apps.api.models import ApiKey, ApiKeyScope
 
+MISSING_KEY = "An API key is required: send `Authorization: Api-Key <prefix>.<secret>`."
+
 
 class HasApiKey(permissions.BasePermission):
-    message = "An API key is required: send `Authorization: Api-Key <prefix>.<secret>`."
+    message = MISSING_KEY
 
     def has_permission(self, request: Request, view: Any) -> bool:
         key = request.auth
         if not isinstance(key, ApiKey):
-            return False
+            # Raised here rather than returned: DRF would otherwise answer with its generic 401 text.
+            raise exceptions.NotAuthenticated(MISSING_KEY)
         if request.method in permissions.SAFE_METHODS:
             return True
         if key.scope != ApiKeyScope.WRITE:
