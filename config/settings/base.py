@@ -170,6 +170,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind` or `status` with their own choices: name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "DebtorKindEnum": "apps.debtors.models.DebtorKind",
+        "ContactKindEnum": "apps.debtors.models.ContactKind",
+        "LedgerEntryKindEnum": "apps.debts.models.EntryKind",
+        "DebtStatusEnum": "apps.debts.models.DebtStatus",
+        "UpsertStatusEnum": "apps.api.services.UpsertStatus",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/1")
