@@ -36,8 +36,10 @@ class TenantStatus(models.TextChoices):
 
 
 class Tenant(TenantMixin):
-    # Schema creation clones the base schema (settings.TENANT_BASE_SCHEMA); see apps.tenants.schema.
-    auto_create_schema = True
+    # services.tenant_create creates the schema by cloning the base schema (apps.tenants.schema), in the same
+    # transaction as the row; django-tenants' own creation path would re-install the clone function and run a
+    # fake migrate for every signup.
+    auto_create_schema = False
 
     subdomain = models.SlugField(max_length=63, unique=True)
     legal_name = models.CharField(max_length=200)

@@ -7,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -16,6 +16,7 @@ from apps.accounts.models import Role, User
 from apps.audit.services import Actor, audit_record
 from apps.core.errors import DomainError
 from apps.tenants.models import Domain, Jurisdiction, Tenant, TenantStatus
+from apps.tenants.schema import tenant_schema_create
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -67,37 +68,44 @@ def tenant_create(
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise DomainError(_("“%(v)s” is not a known timezone.") % {"v": tz}, field="timezone") from None
     schema_name = "t_" + subdomain.replace("-", "_")
-    with transaction.atomic():
-        tenant = Tenant(
-            schema_name=schema_name,
-            subdomain=subdomain,
-            legal_name=legal_name.strip(),
-            address_line1=address_line1.strip(),
-            postal_code=postal_code.strip(),
-            city=city.strip(),
-            country=country.strip().upper(),
-            jurisdiction=jurisdiction,
-            **settings_fields,
-        )
-        tenant.save(verbosity=0)  # creates the schema by cloning the base schema
-        Domain.objects.create(domain=tenant_domain_for(subdomain), tenant=tenant, is_primary=True)
-        audit_record(
-            actor=Actor.system(f"signup {owner_email}"),
-            action="tenant.created",
-            obj=tenant,
-            after={"subdomain": subdomain, "jurisdiction": jurisdiction, "schema": schema_name},
-        )
-        with schema_context(schema_name):
-            owner = User.objects.create_user(
-                owner_email, owner_password, full_name=owner_name, role=Role.OWNER, language=tenant.default_locale
+    if Tenant.objects.filter(schema_name__iexact=schema_name).exists():
+        raise DomainError(_("“%(s)s” is already taken.") % {"s": subdomain}, field="subdomain")
+    try:
+        with transaction.atomic():
+            tenant = Tenant(
+                schema_name=schema_name,
+                subdomain=subdomain,
+                legal_name=legal_name.strip(),
+                address_line1=address_line1.strip(),
+                postal_code=postal_code.strip(),
+                city=city.strip(),
+                country=country.strip().upper(),
+                jurisdiction=jurisdiction,
+                **settings_fields,
             )
+            tenant.save(verbosity=0)
+            tenant_schema_create(tenant)
+            Domain.objects.create(domain=tenant_domain_for(subdomain), tenant=tenant, is_primary=True)
             audit_record(
-                actor=Actor.for_user(owner),
-                action="user.created",
-                obj=owner,
-                after={"email": owner.email, "role": Role.OWNER},
-                reason="tenant signup",
+                actor=Actor.system(f"signup {owner_email}"),
+                action="tenant.created",
+                obj=tenant,
+                after={"subdomain": subdomain, "jurisdiction": jurisdiction, "schema": schema_name},
             )
+            with schema_context(schema_name):
+                owner = User.objects.create_user(
+                    owner_email, owner_password, full_name=owner_name, role=Role.OWNER, language=tenant.default_locale
+                )
+                audit_record(
+                    actor=Actor.for_user(owner),
+                    action="user.created",
+                    obj=owner,
+                    after={"email": owner.email, "role": Role.OWNER},
+                    reason="tenant signup",
+                )
+    except IntegrityError:
+        # Two signups raced for the same subdomain; the loser's transaction, schema included, is rolled back.
+        raise DomainError(_("“%(s)s” is already taken.") % {"s": subdomain}, field="subdomain") from None
     return tenant, owner
 
 

@@ -1,0 +1,124 @@
+"""Tenant signup cost as the platform grows: create tenants up to 200 (--quick: 50) in a scratch database.
+
+Each creation is the real signup path (apps.tenants.services.tenant_create: schema cloned from the base schema,
+domain, owner with a hashed password, audit rows). The ratio compares the last tenant with tenant #10, each
+taken as the median of a five-creation window so one autovacuum pause does not decide the verdict.
+
+Usage: .venv/bin/python bench/tenants.py [--quick] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "amiable_bench_tenants"
+TARGET_RATIO = 1.5
+TARGET_SECONDS = 2.0
+
+
+def server_url() -> str:
+    return os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/amiable")
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def admin_execute(url: str, sql: str) -> None:
+    conninfo = with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def window_median(times: list[float], last_index: int, width: int = 5) -> float:
+    """Median of the `width` creations centred on 1-based `last_index` (clamped to the run)."""
+    half = width // 2
+    start = max(0, min(last_index - 1 - half, len(times) - width))
+    return statistics.median(times[start : start + width])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="50 tenants instead of 200")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    args = parser.parse_args()
+    total = 50 if args.quick else 200
+
+    url = server_url()
+    admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    admin_execute(url, f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from apps.tenants.services import tenant_create
+
+    try:
+        started = time.perf_counter()
+        call_command("migrate_all", verbosity=0)
+        migrations = MigrationRecorder.Migration.objects.count()
+        print(f"scratch database {BENCH_DB}: migrate_all in {time.perf_counter() - started:.1f} s")
+
+        times: list[float] = []
+        for n in range(1, total + 1):
+            t0 = time.perf_counter()
+            tenant_create(
+                subdomain=f"bench{n:04d}",
+                legal_name=f"Bench Creditor {n} SAS",
+                address_line1=f"{n} rue du Banc",
+                postal_code="75011",
+                city="Paris",
+                country="FR",
+                jurisdiction="FR",
+                owner_email=f"owner{n}@bench.test",
+                owner_password="bench-owner-password-42",
+                owner_name=f"Owner {n}",
+                default_locale="fr",
+                currency="EUR",
+                timezone="Europe/Paris",
+            )
+            times.append(time.perf_counter() - t0)
+
+        print(f"{total} tenants created, public schema with {migrations} applied migrations")
+        print(f"{'tenant #':>9} {'this one (s)':>13} {'median of 5 (s)':>16}")
+        marks = sorted({1, 10, 25, 50, 100, 150, 200, total} & set(range(1, total + 1)))
+        for mark in marks:
+            print(f"{mark:>9} {times[mark - 1]:>13.3f} {window_median(times, mark):>16.3f}")
+        worst = max(times)
+        worst_at = times.index(worst) + 1
+        print(
+            f"max single creation: {worst:.3f} s (tenant #{worst_at}) vs target {TARGET_SECONDS:.0f} s: "
+            f"{'OK' if worst <= TARGET_SECONDS else 'OVER'}; mean {statistics.mean(times):.3f} s"
+        )
+        baseline = window_median(times, 10)
+        last = window_median(times, total)
+        ratio = last / baseline
+        print(f"tenants: {last:.3f} s vs baseline {baseline:.3f} s = {ratio:.2f}x (target <= {TARGET_RATIO}x)")
+    finally:
+        connections.close_all()
+        if not args.keep:
+            admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
