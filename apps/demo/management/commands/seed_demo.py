@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="debtors per tenant")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
         parser.add_argument("--summary-only", action="store_true", help="print URLs and logins, seed nothing")
+        parser.add_argument("--no-summary", action="store_true", help="seed without printing URLs and logins")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["summary_only"]:
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Already there, left as they are: {', '.join(report.skipped)}")
             if report.created:
                 self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s")
+        if options["no_summary"]:
+            return
         self.stdout.write("")
         for line in demo_summary():
             self.stdout.write(line)
