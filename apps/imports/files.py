@@ -26,7 +26,15 @@ class CsvInfo:
     header: list[str]
 
 
-def _detect_encoding(sample: bytes, at_eof: bool) -> str:
+# Legacy encodings spreadsheets use per tenant language, to break ties between equally plausible guesses.
+PREFERRED_ENCODINGS = {
+    "pl": ("cp1250", "iso8859_2"),
+    "fr": ("cp1252", "iso8859_15", "latin_1"),
+    "en": ("cp1252", "latin_1", "iso8859_15"),
+}
+
+
+def _detect_encoding(sample: bytes, at_eof: bool, preferred: tuple[str, ...]) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -42,12 +50,19 @@ def _detect_encoding(sample: bytes, at_eof: bool) -> str:
             _("This is not a text file (it looks like a spreadsheet or another binary file). Save it as CSV first."),
             field="file",
         )
-    best = charset_normalizer.from_bytes(sample).best()
-    if best is None:
+    matches = list(charset_normalizer.from_bytes(sample))
+    if not matches:
         raise DomainError(
             _("The file's character encoding could not be recognised. Save it as CSV in UTF-8 and upload it again."),
             field="file",
         )
+    best = matches[0]
+    for match in matches:
+        if match.chaos > best.chaos + 0.01 or match.coherence < best.coherence - 0.01:
+            break
+        for name in preferred:
+            if name in match.could_be_from_charset:
+                return name
     return str(best.encoding)
 
 
@@ -87,14 +102,14 @@ def _detect_delimiter(first_line: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
-def inspect(path: Path) -> CsvInfo:
+def inspect(path: Path, language: str = "en") -> CsvInfo:
     """Encoding, delimiter and header of a CSV file, or a DomainError saying why it cannot be read."""
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE)
         at_eof = not fh.read(1)
     if not sample.strip():
         raise DomainError(_("The file is empty."), field="file")
-    encoding = _detect_encoding(sample, at_eof)
+    encoding = _detect_encoding(sample, at_eof, PREFERRED_ENCODINGS.get(language, PREFERRED_ENCODINGS["en"]))
     _check_decodes(path, encoding)
     text = codecs.getincrementaldecoder(encoding)(errors="ignore").decode(sample, final=at_eof)
     first_line = text.splitlines()[0] if text.splitlines() else ""

@@ -90,7 +90,8 @@ def import_job_create(*, upload: File, actor: Actor) -> ImportJob:
     job.file.save(name, upload, save=False)
     try:
         path = Path(job.file.path)
-        info = files.inspect(path)
+        tenant = _tenant()
+        info = files.inspect(path, language="pl" if tenant.jurisdiction == "PL" else tenant.default_locale)
         mapping = guess_mapping(info.header)
         order, decimal_comma = _sniff_conventions(path, info, mapping)
     except (DomainError, csv.Error) as exc:
