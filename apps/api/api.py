@@ -11,13 +11,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api import selectors
 from apps.api.filters import DebtFilter, DebtorFilter, PaymentFilter
+from apps.api.parsers import BoundedJSONParser
 from apps.api.serializers import (
     DebtDetailOut,
     DebtListOut,
@@ -106,7 +106,7 @@ UPSERT_EXAMPLE = {
 
 
 class DebtorUpsertApi(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         tags=["debtors"],
@@ -220,7 +220,7 @@ class DebtDetailApi(APIView):
 
 
 class PaymentListCreateApi(generics.ListAPIView):
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     serializer_class = PaymentOut
     filter_backends = [DjangoFilterBackend]
     filterset_class = PaymentFilter

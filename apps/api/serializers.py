@@ -30,7 +30,7 @@ def decimal_text(amount_minor: int | None, currency: str) -> str | None:
 
 
 class ContactIn(serializers.Serializer):
-    label = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    label = serializers.CharField(max_length=50, required=False, allow_blank=True)  # type: ignore[assignment]
     is_primary = serializers.BooleanField(required=False)
     consent = serializers.ChoiceField(choices=Consent.choices, required=False)
 
@@ -83,8 +83,8 @@ class DebtorUpsertIn(serializers.Serializer):
         max_length=3, required=False, allow_blank=True, help_text="ISO 4217; the tenant's currency if left out."
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    emails = EmailIn(many=True, required=False, max_length=MAX_CONTACTS_PER_KIND)
-    phones = PhoneIn(many=True, required=False, max_length=MAX_CONTACTS_PER_KIND)
+    emails = EmailIn(many=True, required=False, max_length=MAX_CONTACTS_PER_KIND)  # type: ignore[call-arg]
+    phones = PhoneIn(many=True, required=False, max_length=MAX_CONTACTS_PER_KIND)  # type: ignore[call-arg]
     address = AddressIn(required=False, allow_null=True)
 
     def validate_external_ref(self, value: str) -> str:
@@ -129,7 +129,7 @@ class DebtorBulkUpsertIn(serializers.Serializer):
 class DebtorBulkUpsertDoc(serializers.Serializer):
     """What the schema documents for a bulk upsert."""
 
-    debtors = DebtorUpsertIn(many=True, max_length=MAX_BULK_ITEMS)
+    debtors = DebtorUpsertIn(many=True, max_length=MAX_BULK_ITEMS)  # type: ignore[call-arg]
 
 
 class PaymentIn(serializers.Serializer):
@@ -377,7 +377,7 @@ class UpsertReportOut(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
     results = ItemResultOut(many=True)
-    errors = ItemErrorOut(many=True)
+    errors = ItemErrorOut(many=True)  # type: ignore[assignment]
 
 
 def flatten_errors(errors: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -203,3 +203,27 @@ def test_invalid_json_answers_400(api):
 
 def test_a_form_encoded_body_is_refused(api):
     assert api.post(UPSERT, {"external_ref": "X", "name": "Y"}).status_code == 415
+
+
+def test_a_body_over_the_size_limit_answers_413(api):
+    padding = "x" * (3 * 1024 * 1024)
+    response = api.post(
+        UPSERT, f'{{"external_ref": "X", "name": "Y", "notes": "{padding}"}}', content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert "larger than 2.5 MB" in response.json()["detail"]
+    assert not Debtor.objects.exists()
+
+
+def test_a_deeply_nested_body_answers_400(api):
+    response = api.post(UPSERT, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_more_than_a_thousand_debtors_in_one_request_is_refused(api):
+    items = [{"external_ref": f"R-{i}", "name": "N"} for i in range(1001)]
+    response = api.post(UPSERT, {"debtors": items}, format="json")
+    assert response.status_code == 400
+    assert "no more than 1000" in response.json()["debtors"][0]
+    assert not Debtor.objects.exists()

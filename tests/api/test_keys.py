@@ -6,6 +6,8 @@ import hashlib
 import re
 
 import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
 
 from apps.api.models import ApiKey
 from apps.audit.models import AuditEvent
@@ -94,15 +96,11 @@ def test_signed_out_visitors_are_sent_to_sign_in(client_for):
 
 
 def test_another_tenants_owner_cannot_see_or_revoke_a_key(write_key, outsider, other_tenant, client_for, tenant):
-    from django.db import connection
-
     key, _ = write_key
-    client = client_for(outsider, on=other_tenant)
     outsider.role = "owner"
-    from django_tenants.utils import schema_context
-
     with schema_context(other_tenant.schema_name):
         outsider.save(update_fields=["role"])
+    client = client_for(outsider, on=other_tenant)
     assert client.post(f"/api/keys/{key.prefix}/revoke/").status_code == 404
     assert key.prefix not in client.get("/api/keys/").content.decode()
     connection.set_tenant(tenant)
