@@ -66,6 +66,7 @@ class DebtorForm(forms.Form):
 
     def __init__(self, *args: Any, debtor: Debtor | None = None, currency: str = "", **kwargs: Any) -> None:
         self.debtor = debtor
+        self.default_currency = currency
         if debtor is not None and "initial" not in kwargs:
             rev_currency = debtor.lifetime_revenue_currency or currency
             kwargs["initial"] = {
@@ -99,13 +100,11 @@ class DebtorForm(forms.Form):
         currency = data.get("lifetime_revenue_currency")
         data["lifetime_revenue_minor"] = None
         if text and currency is not None:
-            if not currency:
-                self.add_error("lifetime_revenue_currency", _("Say which currency the revenue is in."))
-            else:
-                try:
-                    data["lifetime_revenue_minor"] = parse_money(text, currency)
-                except forms.ValidationError as exc:
-                    self.add_error("lifetime_revenue", exc)
+            data["lifetime_revenue_currency"] = currency = currency or self.default_currency
+            try:
+                data["lifetime_revenue_minor"] = parse_money(text, currency)
+            except forms.ValidationError as exc:
+                self.add_error("lifetime_revenue", exc)
         return data
 
     def service_fields(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from apps.audit.models import AuditEvent
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
 from apps.core.tenancy import current_tenant
-from apps.debts.models import ACTIVE_STATUSES, Debt, EntryKind, LedgerEntry
+from apps.debts.models import ACTIVE_STATUSES, Debt, EntryKind, LedgerEntry, PaymentMethod
 from apps.debts.services import TRANSITIONS
 
 ACTION_LABELS: dict[str, Promise] = {
@@ -135,14 +135,26 @@ class HistoryRow:
     changes: list[Change]
 
 
+# Keys services put in audit events that are not fields of the audited model.
+EXTRA_LABELS: dict[str, Promise] = {
+    "balance_minor": _("balance"),
+    "adjustment_minor": _("adjustment"),
+    "amount_minor": _("amount"),
+    "received_on": _("received on"),
+    "method": _("method"),
+    "reference": _("reference"),
+    "count": _("count"),
+}
+
+
 def _field_labels(object_type: str) -> tuple[dict[str, Any], dict[str, dict[Any, Any]]]:
     """Verbose names and choice labels of the audited model's fields, so history reads in the page's language."""
     try:
         model = django_apps.get_model(object_type)
     except (LookupError, ValueError):
-        return {}, {}
-    labels: dict[str, Any] = {}
-    choices: dict[str, dict[Any, Any]] = {}
+        return dict(EXTRA_LABELS), {"method": dict(PaymentMethod.choices)}
+    labels: dict[str, Any] = dict(EXTRA_LABELS)
+    choices: dict[str, dict[Any, Any]] = {"method": dict(PaymentMethod.choices)}
     for field in model._meta.get_fields():
         if hasattr(field, "verbose_name"):
             labels[field.name] = field.verbose_name
