@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from apps.api.models import ApiKey, ApiKeyScope
 
-MISSING_KEY = "An API key is required: send `Authorization: Api-Key <prefix>.<secret>`."
+MISSING_KEY = _("An API key is required: send `Authorization: Api-Key <prefix>.<secret>`.")
 
 
 class HasApiKey(permissions.BasePermission):
@@ -23,6 +24,6 @@ class HasApiKey(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         if key.scope != ApiKeyScope.WRITE:
-            self.message = "This API key is read-only."
+            self.message = _("This API key is read-only.")
             return False
         return True

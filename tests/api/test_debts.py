@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.debtors.services import debtor_create
 from apps.debts.services import debt_create, debt_dispute, debt_payment_record
@@ -105,3 +107,24 @@ def test_it_reads_a_debt_with_its_balance_and_ledger(api, invoice, actor):
 
 def test_it_answers_404_for_an_unknown_debt(api):
     assert api.get("/api/v1/debts/6f1c1f53-1111-4a7b-9e0c-000000000000/").status_code == 404
+
+
+def test_listing_debts_takes_the_same_queries_however_many_there_are(api, book, actor):
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/debts/").status_code == 200
+        return len(queries)
+
+    queries_for_list()  # the key's last-used time is written on first use
+    before = queries_for_list()
+    for i in range(5):
+        debt_create(
+            debtor=book.debtor,
+            external_ref=f"MORE-{i}",
+            amount_minor=1_00,
+            currency="EUR",
+            issue_date=dt.date(2026, 7, 1),
+            due_date=dt.date(2026, 8, 1),
+            actor=actor,
+        )
+    assert queries_for_list() == before

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.audit.models import AuditEvent
 from apps.debts.models import DebtStatus, EntryKind, LedgerEntry
@@ -157,3 +159,16 @@ def test_it_lists_payments_by_debt_and_date_and_reads_one(api, invoice, actor, c
 def test_a_ledger_entry_that_is_not_a_payment_is_not_found(api, invoice):
     charge = LedgerEntry.objects.get(debt=invoice, kind=EntryKind.CHARGE)
     assert api.get(f"{PAYMENTS}{charge.pk}/").status_code == 404
+
+
+def test_listing_payments_takes_the_same_queries_however_many_there_are(api, invoice):
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(PAYMENTS).status_code == 200
+        return len(queries)
+
+    api.post(PAYMENTS, pay(invoice, reference="FIRST", amount="1"), format="json")
+    before = queries_for_list()
+    for ref in "ABCDE":
+        api.post(PAYMENTS, pay(invoice, reference=ref, amount="1"), format="json")
+    assert queries_for_list() == before
