@@ -1,24 +1,42 @@
-"""Production settings: everything secret or host-specific comes from the environment."""
+"""Production settings: everything secret or host-specific comes from the environment.
+
+Required: DJANGO_SECRET_KEY, AMIABLE_BASE_DOMAIN, DATABASE_URL, EMAIL_HOST. Tenants are served on
+<subdomain>.<AMIABLE_BASE_DOMAIN> behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+"""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+AMIABLE_BASE_DOMAIN = env("AMIABLE_BASE_DOMAIN")
+# A leading dot matches the domain and every subdomain, so new tenants need no configuration change.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[f".{AMIABLE_BASE_DOMAIN}"])
 AMIABLE_URL_SCHEME = "https"
 AMIABLE_URL_PORT = env("AMIABLE_URL_PORT", default="")
+
+DATABASES["default"].update(env.db("DATABASE_URL"))
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list(
+    "DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{AMIABLE_BASE_DOMAIN}", f"https://*.{AMIABLE_BASE_DOMAIN}"]
+)
+
+# Hashed file names, so whitenoise can serve static files with far-future cache headers.
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 MAILERS = {
     "default": {
@@ -40,8 +58,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", f"https://*.{env('AMIABLE_BASE_DOMAIN')}"],
+        "form-action": ["'self'", f"https://{AMIABLE_BASE_DOMAIN}", f"https://*.{AMIABLE_BASE_DOMAIN}"],
         "base-uri": ["'self'"],
+        "object-src": ["'none'"],
         "upgrade-insecure-requests": True,
     }
 }
