@@ -191,5 +191,6 @@ class ContactPointForm(forms.Form):
         fields = {f: d[f] for f in self.FIELDS if f in self.fields}
         if "value" in fields:
             fields["value"] = fields["value"].strip()
-        fields["country"] = fields.get("country", "").strip()
+        if "country" in fields:
+            fields["country"] = fields["country"].strip().upper()
         return fields

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from apps.accounts.permissions import Perm, require_perm
 from apps.audit.services import Actor
@@ -25,9 +26,12 @@ PAGE_SIZE = 50
 UNPROCESSABLE = 422
 
 
-def _is_fragment(request: HttpRequest, target: str) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target and not htmx.history_restore_request
+def is_fragment_request(request: HttpRequest, target: str) -> bool:
+    """An htmx request that swaps only `target` (a history restore needs the whole page)."""
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return htmx.target == target and not htmx.history_restore_request
 
 
 @require_GET
@@ -37,7 +41,7 @@ def debtor_list(request: HttpRequest) -> HttpResponse:
     filterset = DebtorFilter(request.GET, queryset=debtor_list_queryset(), region=region)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "rows": debtor_rows(list(page.object_list))}
-    template = "debtors/list.html#results" if _is_fragment(request, "results") else "debtors/list.html"
+    template = "debtors/list.html#results" if is_fragment_request(request, "results") else "debtors/list.html"
     return render(request, template, context)
 
 

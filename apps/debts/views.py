@@ -18,6 +18,7 @@ from apps.audit.services import Actor
 from apps.core.errors import DomainError
 from apps.debtors.forms import add_domain_error
 from apps.debtors.models import Debtor
+from apps.debtors.views import is_fragment_request
 from apps.debts import services
 from apps.debts.filters import DebtFilter
 from apps.debts.forms import AdjustmentForm, DebtCreateForm, DebtEditForm, PaymentForm, TransitionForm
@@ -44,11 +45,6 @@ TRANSITION_SERVICES: dict[str, Callable[..., Debt]] = {
 }
 
 
-def _is_fragment(request: HttpRequest, target: str) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target and not htmx.history_restore_request
-
-
 @require_GET
 @require_perm(Perm.VIEW)
 def debt_list(request: HttpRequest) -> HttpResponse:
@@ -56,7 +52,7 @@ def debt_list(request: HttpRequest) -> HttpResponse:
     debts = filterset.qs
     page = Paginator(debts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "totals": debts_totals_by_currency(debts)}
-    template = "debts/list.html#results" if _is_fragment(request, "results") else "debts/list.html"
+    template = "debts/list.html#results" if is_fragment_request(request, "results") else "debts/list.html"
     return render(request, template, context)
 
 
