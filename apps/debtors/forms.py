@@ -58,7 +58,12 @@ class DebtorForm(forms.Form):
     )
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
     customer_since = forms.DateField(label=_("Customer since"), required=False, widget=DateInput)
-    lifetime_revenue = forms.CharField(label=_("Lifetime revenue"), required=False, max_length=30)
+    lifetime_revenue = forms.CharField(
+        label=_("Lifetime revenue"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     lifetime_revenue_currency = forms.CharField(label=_("Revenue currency"), max_length=3, required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

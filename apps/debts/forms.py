@@ -13,9 +13,13 @@ from apps.debtors.forms import DateInput, parse_money
 from apps.debts.models import Debt, PaymentMethod
 
 
+def amount_field(label: Any, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(label=label, max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs)
+
+
 class DebtCreateForm(forms.Form):
     external_ref = forms.CharField(label=_("Reference"), max_length=100)
-    amount = forms.CharField(label=_("Amount"), max_length=30)
+    amount = amount_field(_("Amount"))
     currency = forms.CharField(label=_("Currency"), max_length=3)
     issue_date = forms.DateField(label=_("Issue date"), widget=DateInput)
     due_date = forms.DateField(label=_("Due date"), widget=DateInput)
@@ -58,7 +62,7 @@ class DebtEditForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    amount = forms.CharField(label=_("Amount received"), max_length=30)
+    amount = amount_field(_("Amount received"))
     received_on = forms.DateField(label=_("Received on"), widget=DateInput)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER)
     reference = forms.CharField(
@@ -76,21 +80,23 @@ class PaymentForm(forms.Form):
         kwargs.setdefault("initial", {"received_on": tenant_today()})
         kwargs.setdefault("prefix", "payment")
         super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _("In %(currency)s.") % {"currency": debt.currency}
 
     def clean_amount(self) -> int:
         return parse_money(self.cleaned_data["amount"], self.debt.currency)
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.CharField(
-        label=_("Amount"), max_length=30, help_text=_("Positive adds to what is owed, negative takes away.")
-    )
+    amount = amount_field(_("Amount"))
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
     def __init__(self, *args: Any, debt: Debt, **kwargs: Any) -> None:
         self.debt = debt
         kwargs.setdefault("prefix", "adjust")
         super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _("In %(currency)s. Positive adds to what is owed, negative takes away.") % {
+            "currency": debt.currency
+        }
 
     def clean_amount(self) -> int:
         return parse_money(self.cleaned_data["amount"], self.debt.currency, allow_negative=True)
