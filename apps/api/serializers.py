@@ -101,6 +101,10 @@ class DebtorUpsertIn(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         currency_text = attrs.pop("lifetime_revenue_currency", "")
         if "lifetime_revenue" not in attrs:
+            if currency_text:
+                raise serializers.ValidationError(
+                    {"lifetime_revenue": _("Give the amount with its currency (lifetime_revenue_currency).")}
+                )
             return attrs
         text = attrs.pop("lifetime_revenue")
         if text is None:

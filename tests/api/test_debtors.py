@@ -141,13 +141,14 @@ def test_bulk_upsert_lands_valid_items_and_reports_each_rejected_one(api):
                 {"external_ref": "D-4", "name": "Rich", "lifetime_revenue": "12.345"},
                 {"external_ref": "D-5", "name": "Tz", "timezone": "Mars/Olympus"},
                 {"name": "No ref", "kind": "alien"},
+                {"external_ref": "D-7", "name": "Only currency", "lifetime_revenue_currency": "USD"},
             ]
         },
         format="json",
     )
     assert response.status_code == 200
     body = response.json()
-    assert (body["created"], body["updated"], body["unchanged"], body["rejected"]) == (1, 0, 0, 6)
+    assert (body["created"], body["updated"], body["unchanged"], body["rejected"]) == (1, 0, 0, 7)
     errors = {(e["index"], e["field"]) for e in body["errors"]}
     assert errors == {
         (1, "name"),
@@ -157,6 +158,7 @@ def test_bulk_upsert_lands_valid_items_and_reports_each_rejected_one(api):
         (5, "timezone"),
         (6, "external_ref"),
         (6, "kind"),
+        (7, "lifetime_revenue"),
     }
     messages = {e["index"]: e["message"] for e in body["errors"]}
     assert "not a valid email address" in messages[2]
