@@ -6,9 +6,12 @@ import functools
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
+from django.utils.translation import gettext as _
+
+from apps.core.errors import DomainError
 
 
-class MoneyError(ValueError):
+class MoneyError(DomainError):
     """An amount or currency a person typed or imported that cannot be money."""
 
 
@@ -25,7 +28,7 @@ def currency_exponent(currency: str) -> int:
 def check_currency(currency: str) -> str:
     code = (currency or "").strip().upper()
     if code not in known_currencies():
-        raise MoneyError(f"“{currency}” is not an ISO 4217 currency code.")
+        raise MoneyError(_("“%(c)s” is not an ISO 4217 currency code.") % {"c": currency}, field="currency")
     return code
 
 
@@ -34,20 +37,23 @@ def parse_amount(text: str, currency: str, *, decimal_comma: bool = False, allow
     raw = (text or "").strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     raw = raw.replace(".", "").replace(",", ".") if decimal_comma else raw.replace(",", "")
     if not raw:
-        raise MoneyError("The amount is empty.")
+        raise MoneyError(_("The amount is empty."), field="amount")
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise MoneyError(f"“{text}” is not a number.") from None
+        raise MoneyError(_("“%(v)s” is not a number.") % {"v": text}, field="amount") from None
     if not value.is_finite():
-        raise MoneyError(f"“{text}” is not a number.")
+        raise MoneyError(_("“%(v)s” is not a number.") % {"v": text}, field="amount")
     if value < 0 and not allow_negative:
-        raise MoneyError(f"The amount {text} is negative.")
+        raise MoneyError(_("The amount %(v)s is negative.") % {"v": text}, field="amount")
     exponent = currency_exponent(currency)
     exp = value.as_tuple().exponent
     assert isinstance(exp, int)
     if -exp > exponent:
-        raise MoneyError(f"{text} has more decimals than {currency} allows ({exponent}).")
+        raise MoneyError(
+            _("%(v)s has more decimals than %(c)s allows (%(n)s).") % {"v": text, "c": currency, "n": exponent},
+            field="amount",
+        )
     return int(value.scaleb(exponent))
 
 

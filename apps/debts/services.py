@@ -39,6 +39,7 @@ TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         Transition("mark_overdue", frozenset({S.OPEN}), S.OVERDUE),
+        Transition("mark_current", frozenset({S.OVERDUE}), S.OPEN),
         Transition("promise", frozenset({S.OPEN, S.OVERDUE}), S.PROMISED),
         Transition("start_plan", frozenset({S.OPEN, S.OVERDUE, S.PROMISED}), S.IN_PLAN),
         Transition("dispute", ACTIVE_STATUSES - {S.DISPUTED}, S.DISPUTED),
@@ -233,6 +234,13 @@ def debt_update(*, debt: Debt, actor: Actor, **changes: object) -> Debt:
             return locked
         locked.save(update_fields=[*a.keys(), "updated_at"])
         audit_record(actor=actor, action="debt.updated", obj=locked, before=b, after=a)
+        # A corrected due date can move the debt between open and overdue.
+        if "due_date" in a:
+            expected = _open_or_overdue(locked)
+            if locked.status == S.OVERDUE and expected == S.OPEN:
+                _transition(locked, "mark_current", actor=actor, reason=_("Due date moved to the future"))
+            elif locked.status == S.OPEN and expected == S.OVERDUE:
+                _transition(locked, "mark_overdue", actor=actor, reason=_("Due date moved to the past"))
     return locked
 
 

@@ -123,3 +123,31 @@ def test_daily_update_marks_past_due_debts_overdue(actor):
     assert debts_mark_overdue(today=dt.date(2026, 10, 1)) == 1
     d.refresh_from_db()
     assert d.status == DebtStatus.OVERDUE
+
+
+def test_moving_the_due_date_moves_the_debt_between_open_and_overdue(debt, actor):
+    from apps.debts.services import debt_update
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)):
+        debt.refresh_from_db()
+        assert debt.status == DebtStatus.OVERDUE
+        debt_update(debt=debt, due_date=dt.date(2026, 12, 15), actor=actor)
+        debt.refresh_from_db()
+        assert debt.status == DebtStatus.OPEN
+        debt_update(debt=debt, due_date=dt.date(2026, 11, 1), actor=actor)
+        debt.refresh_from_db()
+        assert debt.status == DebtStatus.OVERDUE
+
+
+def test_an_unknown_currency_is_a_clear_domain_error(actor):
+    debtor = debtor_create(external_ref="C-3", name="Ola", actor=actor)
+    with pytest.raises(DomainError, match="not an ISO 4217 currency"):
+        debt_create(
+            debtor=debtor,
+            external_ref="INV-3",
+            amount_minor=100,
+            currency="XYZ",
+            issue_date=dt.date(2026, 9, 1),
+            due_date=dt.date(2026, 9, 30),
+            actor=actor,
+        )
