@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,10 @@ from apps.imports import files, sql
 from apps.imports.fields import TARGET_FIELDS, guess_mapping, missing_required
 from apps.imports.models import DateOrder, ImportJob, ImportSource, ImportStatus
 
-BATCHES = 20
-MIN_BATCH = 5_000
+logger = logging.getLogger(__name__)
+
+BATCHES = 10
+MIN_BATCH = 20_000
 API_MAX_ROWS = 50_000
 
 
@@ -234,14 +238,25 @@ def _process(job: ImportJob, stage: Callable[[sql.Settings], None], first_row: i
     """Stage, check and write every row of the job, committing a batch at a time for the progress bar."""
     s = _settings(job)
     actor = _actor_of(job)
+    clock = time.perf_counter()
+
+    def lap(what: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        logger.info("import %s: %s in %.2f s", job.pk, what, now - clock)
+        clock = now
+
     try:
         with transaction.atomic():
             sql.stage_create(s, first_row=first_row)
             stage(s)
+            lap("staged")
             total = sql.stage_prepare(s)
+            lap("prepared")
             ImportJob.objects.filter(pk=job.pk).update(phase="checking", total_rows=total)
             rejected = sql.stage_validate(s)
             sql.errors_save(job.pk)
+            lap("checked")
             ImportJob.objects.filter(pk=job.pk).update(phase="writing", rejected_count=rejected)
         lo, hi = sql.row_range()
         step = max(MIN_BATCH, (hi - lo + 1) // BATCHES + 1)
@@ -268,6 +283,7 @@ def _process(job: ImportJob, stage: Callable[[sql.Settings], None], first_row: i
                     updated_count=F("updated_count") + c.updated,
                     unchanged_count=F("unchanged_count") + c.unchanged,
                 )
+            lap(f"wrote rows {start}-{end}")
     except DomainError as exc:
         return _fail(job, exc.message)
     except psycopg.DataError as exc:
