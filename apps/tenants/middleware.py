@@ -18,7 +18,7 @@ class TenantMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> None:
         base = settings.AMIABLE_BASE_DOMAIN
         if hostname in {base, f"www.{base}", "127.0.0.1"}:
-            connection.set_schema_to_public()
+            connection.set_schema_to_public()  # type: ignore[attr-defined]
             request.tenant = connection.tenant  # type: ignore[attr-defined]
             self.setup_url_routing(request=request, force_public=True)
             return None

@@ -72,7 +72,7 @@ def base_schema_ensure(*, verbosity: int = 0) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA "{name}"')
     call_command("migrate_schemas", schema_name=name, interactive=False, verbosity=verbosity)
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     # Re-installed on every migrate so a django-tenants upgrade's function replaces the old one.
     _Cloner().install()
     _base_is_current = False
@@ -113,10 +113,10 @@ def tenant_schema_create(tenant: TenantMixin) -> None:
     """Create `tenant`'s schema as a copy of the base schema (run inside the signup transaction)."""
     if not schema_exists(base_schema_name()):
         base_schema_ensure()
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     catalog_statistics_refresh()
     _Cloner().clone_schema(base_schema_name(), tenant.schema_name, tenant.clone_mode)
     if not base_schema_is_current():
         call_command("migrate_schemas", schema_name=tenant.schema_name, interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     post_schema_sync.send(sender=TenantMixin, tenant=tenant.serializable_fields())

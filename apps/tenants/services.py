@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 import zoneinfo
 from typing import Any
 
@@ -11,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
+from PIL import Image
 
 from apps.accounts.models import Role, User
-from apps.audit.services import Actor, audit_record
+from apps.audit.services import Actor, audit_record, changed_fields, snapshot
 from apps.core.errors import DomainError
 from apps.tenants.models import Domain, Jurisdiction, Tenant, TenantStatus
 from apps.tenants.schema import tenant_schema_create
@@ -138,3 +140,94 @@ def tenant_suspend(*, tenant: Tenant, actor: Actor, reason: str) -> Tenant:
 
 def tenant_reactivate(*, tenant: Tenant, actor: Actor, reason: str = "") -> Tenant:
     return _set_status(tenant, status=TenantStatus.ACTIVE, actor=actor, reason=reason.strip())
+
+
+SETTINGS_FIELDS = (
+    "legal_name",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "role",
+    "default_locale",
+    "currency",
+    "timezone",
+    "brand_color",
+    "support_email",
+    "support_phone",
+)
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+
+
+def _tenant_has_debts(tenant: Tenant) -> bool:
+    from apps.debts.models import Debt
+
+    with schema_context(tenant.schema_name):
+        return Debt.objects.exists()
+
+
+def _logo_extension(logo: Any) -> str:
+    try:
+        with Image.open(logo) as image:
+            image.verify()
+            fmt = image.format or ""
+    except (OSError, SyntaxError, ValueError):
+        raise DomainError(_("Upload a PNG, JPEG, GIF or WebP image."), field="logo") from None
+    finally:
+        logo.seek(0)
+    if fmt not in LOGO_FORMATS:
+        raise DomainError(_("Upload a PNG, JPEG, GIF or WebP image."), field="logo")
+    return LOGO_FORMATS[fmt]
+
+
+def tenant_update(
+    *, tenant: Tenant, actor: Actor, logo: Any = None, remove_logo: bool = False, **fields: Any
+) -> Tenant:
+    """Change a tenant's settings. The jurisdiction is fixed at signup; the currency once debts exist."""
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise DomainError(_("These settings cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if "timezone" in fields:
+        try:
+            zoneinfo.ZoneInfo(fields["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise DomainError(
+                _("“%(v)s” is not a known timezone.") % {"v": fields["timezone"]}, field="timezone"
+            ) from None
+    if "brand_color" in fields:
+        fields["brand_color"] = str(fields["brand_color"]).lower()
+        if not re.fullmatch(r"#[0-9a-f]{6}", fields["brand_color"]):
+            raise DomainError(_("Use a colour like #2f6f5e."), field="brand_color")
+    if "country" in fields:
+        fields["country"] = str(fields["country"]).strip().upper()
+    extension = _logo_extension(logo) if logo else ""
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        before = {**snapshot(locked, list(SETTINGS_FIELDS)), "logo": locked.logo.name or ""}
+        if fields.get("currency", locked.currency) != locked.currency and _tenant_has_debts(locked):
+            raise DomainError(
+                _(
+                    "The currency cannot change: debts are already recorded in %(c)s. "
+                    "Contact Amiable support if it must."
+                )
+                % {"c": locked.currency},
+                field="currency",
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        replaced = locked.logo.name if locked.logo and (logo or remove_logo) else ""
+        if remove_logo:
+            locked.logo = ""
+        if logo:
+            locked.logo.save(f"logo-{uuid.uuid4().hex}.{extension}", logo, save=False)
+        after = {**snapshot(locked, list(SETTINGS_FIELDS)), "logo": locked.logo.name or ""}
+        old, new = changed_fields(before, after)
+        if not new:
+            return locked
+        locked.save(update_fields=list(new))
+        audit_record(actor=actor, action="tenant.updated", obj=locked, before=old, after=new)
+        if replaced:
+            storage = locked.logo.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
+    return locked
