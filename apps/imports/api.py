@@ -49,7 +49,9 @@ class BulkRowIn(serializers.Serializer):
 
 
 class BulkUpsertIn(serializers.Serializer):
-    rows = BulkRowIn(many=True, max_length=API_MAX_ROWS, help_text=f"1 to {API_MAX_ROWS} rows.")
+    rows = serializers.ListField(
+        child=BulkRowIn(), min_length=1, max_length=API_MAX_ROWS, help_text=f"1 to {API_MAX_ROWS} rows."
+    )
 
 
 class RowErrorOut(serializers.Serializer):
@@ -64,7 +66,10 @@ class BulkReportOut(serializers.Serializer):
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
-    errors = RowErrorOut(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `errors` would shadow Serializer.errors as a class attribute.
+        return {**super().get_fields(), "errors": RowErrorOut(many=True)}
 
 
 def _rows(data: Any) -> list[dict[str, str | None]]:

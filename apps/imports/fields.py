@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Target field → label shown on the mapping page. Order is the order of the mapping form.
-TARGET_FIELDS: dict[str, str] = {
+TARGET_FIELDS: dict[str, StrOrPromise] = {
     "debtor_ref": _("Debtor reference"),
     "debtor_name": _("Debtor name"),
     "debtor_kind": _("Debtor kind (person / business)"),

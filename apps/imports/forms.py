@@ -24,7 +24,8 @@ class MappingForm(forms.Form):
             "date_order": job.date_order,
             "decimal_comma": job.decimal_comma,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
         columns = [("", _("— not in the file —")), *((str(i), name) for i, name in enumerate(job.header))]
         for field, label in TARGET_FIELDS.items():
             self.fields[field] = forms.ChoiceField(

@@ -34,7 +34,7 @@ API_MAX_ROWS = 50_000
 
 
 def _tenant() -> Any:
-    return connection.tenant
+    return getattr(connection, "tenant")  # noqa: B009  (set by django-tenants, unknown to the type stubs)
 
 
 def _default_conventions() -> tuple[str, bool]:
@@ -177,7 +177,7 @@ def import_job_preview(*, job: ImportJob, limit: int = 20) -> list[dict[str, Any
         records.append(record)
     with transaction.atomic():
         sql.stage_create(s, first_row=2)
-        sql.stage_rows(s, iter(records))
+        sql.stage_rows(s, records)
         sql.stage_prepare(s)
         sql.stage_validate(s)
         found = sql.errors()
@@ -288,6 +288,9 @@ def _process(job: ImportJob, stage: Callable[[sql.Settings], None], first_row: i
         return _fail(job, exc.message)
     except psycopg.DataError as exc:
         return _fail(job, _("The file could not be read: %(error)s") % {"error": str(exc).splitlines()[0]})
+    except Exception:
+        _fail(job, _("The import stopped on an unexpected error. Batches written before it stay; upload the file again to finish."))
+        raise
     finally:
         sql.stage_drop()
     with transaction.atomic():

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +130,7 @@ def stage_copy_csv(s: Settings, chunks: Iterable[bytes], delimiter: str) -> None
             copy.write(chunk)
 
 
-def stage_rows(s: Settings, rows: Iterator[tuple[int | None, list[str | None]]]) -> None:
+def stage_rows(s: Settings, rows: Iterable[tuple[int | None, Sequence[str | None]]]) -> None:
     """Stage records Python already holds (API payloads, the preview, files COPY could not split)."""
     sql = f"COPY pg_temp.imp_raw (row_no, shape, {_columns(s.ncols)}) FROM STDIN"
     with connection.cursor(), _raw_cursor() as cur, cur.copy(sql) as copy:
@@ -472,7 +472,7 @@ def stage_validate(s: Settings) -> int:
     WHERE ({any_problem}) AND e.message IS NOT NULL
     """
     order_label = {"ymd": "YYYY-MM-DD", "dmy": "DD/MM/YYYY, YYYY-MM-DD", "mdy": "MM/DD/YYYY, YYYY-MM-DD"}
-    params = {
+    params: dict[str, Any] = {
         "tomorrow": s.today + dt.timedelta(days=1),
         "date_format": order_label[s.date_order],
         "number_format": "1 234,56" if s.decimal_comma else "1,234.56",
@@ -558,7 +558,7 @@ def write_batch(
     adjustment_note: str,
 ) -> BatchCounts:
     """Upsert debtors, contact points and debts of rows lo..hi that passed every check."""
-    p = {
+    p: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
         "job": job_id,

@@ -77,7 +77,7 @@ class _Echo:
 
 
 @require_GET
-@require_perm(Perm.EDIT_DEBTS)
+@require_perm(Perm.EDIT_DEBTS)  # type: ignore[arg-type]  # typed for HttpResponse; a streaming response is as good
 def import_report(request: HttpRequest, job_id: UUID) -> StreamingHttpResponse:
     job = get_object_or_404(ImportJob, pk=job_id)
     writer = csv.writer(_Echo())
