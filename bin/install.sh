@@ -30,7 +30,8 @@ apt_install() {
         APT_UPDATED=1
     fi
     note "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    # A UTF-8 locale, so a PostgreSQL cluster created by the package has UTF-8 databases.
+    as_root env DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 LC_ALL=C.UTF-8 apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 apt_ensure() {
@@ -179,7 +180,8 @@ try:
     with psycopg.connect(**params, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone() is None:
             print(f"==> Creating database {db['NAME']}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+            create = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'")
+            conn.execute(create.format(sql.Identifier(db["NAME"])))
 except psycopg.OperationalError as exc:
     sys.exit(f"Error: cannot reach PostgreSQL as {db['USER']}@{params['host']}:{params['port']}: {exc}")
 PYTHON
