@@ -289,7 +289,7 @@ def _process(job: ImportJob, stage: Callable[[sql.Settings], None], first_row: i
     except psycopg.DataError as exc:
         return _fail(job, _("The file could not be read: %(error)s") % {"error": str(exc).splitlines()[0]})
     except Exception:
-        _fail(job, _("The import stopped on an unexpected error. Batches written before it stay; upload the file again to finish."))
+        _fail(job, _("The import stopped on an unexpected error. Rows written before it stay; upload the file again."))
         raise
     finally:
         sql.stage_drop()

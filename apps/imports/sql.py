@@ -176,7 +176,6 @@ def _date(t: str, order: str) -> str:
             1,
             f"WHEN length({t}) = 10 AND substr({t}, 3, 1) IN ('/', '.', '-') AND substr({t}, 6, 1) = substr({t}, 3, 1) "
             f"AND translate({t}, '0123456789', '') = substr({t}, 3, 2) || substr({t}, 6, 1) "
-            f"AND substr({t}, 4, 2) ~ '^\\d\\d$' "
             f"THEN {_mkdate(f'substr({t}, 7, 4)', padded[first], padded[second])}",
         )
         loose = f"split_part(translate({t}, './', '--'), '-', %s)"
