@@ -28,15 +28,21 @@ from apps.accounts.tokens import (
 )
 from apps.audit.services import Actor, audit_record
 from apps.core.errors import DomainError
+from apps.tenants.models import Tenant
+from apps.tenants.services import tenant_base_url
 
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
-def _current_tenant() -> Any:
+def _current_tenant() -> Tenant:
+    """The tenant whose schema the connection uses (schema_context() only sets a stand-in without its fields)."""
     tenant = getattr(connection, "tenant", None)
-    if tenant is None or getattr(tenant, "schema_name", "public") == "public":
+    schema_name = getattr(tenant, "schema_name", "public")
+    if schema_name == "public":
         raise DomainError(_("Staff accounts belong to a tenant."))
-    return tenant
+    if isinstance(tenant, Tenant):
+        return tenant
+    return Tenant.objects.get(schema_name=schema_name)
 
 
 def _email_normalise(email: str) -> str:
@@ -59,15 +65,13 @@ def _password_check(password: str, user: User) -> None:
 
 
 def invitation_link(invitation: Invitation) -> str:
-    from apps.tenants.services import tenant_base_url
-
     tenant = _current_tenant()
     token = invitation_token_make(invitation_public_id=str(invitation.public_id), schema_name=tenant.schema_name)
     path = reverse("accounts:invitation_accept", kwargs={"token": token}, urlconf=settings.ROOT_URLCONF)
     return f"{tenant_base_url(tenant)}{path}"
 
 
-def _invitation_email_send(invitation: Invitation, link: str, tenant: Any) -> None:
+def _invitation_email_send(invitation: Invitation, link: str, tenant: Tenant) -> None:
     """The invitation email, in the tenant's default language (the invitee has no preference yet)."""
     context = {
         "tenant": tenant,

@@ -29,7 +29,7 @@ from apps.accounts.services import (
     user_profile_update,
     user_reactivate,
 )
-from apps.accounts.tokens import LinkError, LinkProblem
+from apps.accounts.tokens import INVITATION_MAX_AGE, LinkError, LinkProblem
 from apps.audit.services import Actor
 from apps.core.errors import DomainError
 from apps.tenants.forms import TenantSettingsForm
@@ -86,7 +86,7 @@ def staff(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Invitation sent to %(email)s. The link works once, for %(days)s days.")
-                % {"email": invitation.email, "days": 7},
+                % {"email": invitation.email, "days": INVITATION_MAX_AGE.days},
             )
             return redirect("accounts:staff")
     context = {

@@ -85,6 +85,18 @@ def test_it_deactivates_a_user_who_then_cannot_sign_in(client_for, owner, agent)
     assert AuditEvent.objects.filter(action="user.deactivated", object_id=str(agent.pk)).exists()
 
 
+def test_it_reactivates_a_deactivated_user(client_for, owner, agent):
+    browser = client_for(owner)
+    browser.post(f"/accounts/staff/{agent.public_id}/deactivate/")
+
+    response = browser.post(f"/accounts/staff/{agent.public_id}/reactivate/")
+
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.is_active
+    assert client_for(agent).get("/accounts/profile/").status_code == 200
+
+
 def test_it_refuses_to_let_an_owner_deactivate_themselves(owner):
     with pytest.raises(DomainError, match="yourself"):
         user_deactivate(user=owner, actor=Actor.for_user(owner))

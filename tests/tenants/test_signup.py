@@ -5,11 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django_tenants.utils import schema_context, schema_exists
 
 from apps.accounts.models import Role, User
+from apps.debtors.models import Debtor
 from apps.tenants.models import Domain, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,9 @@ def test_it_shows_the_landing_page_and_the_signup_form(public_client):
 
 
 def test_it_creates_the_tenant_and_hands_the_owner_over_signed_in_in_its_language(public_client):
+    with schema_context(settings.TENANT_BASE_SCHEMA):
+        base_migrations = set(MigrationRecorder.Migration.objects.values_list("app", "name"))
+
     response = signup(public_client)
 
     assert response.status_code == 302
@@ -64,6 +70,8 @@ def test_it_creates_the_tenant_and_hands_the_owner_over_signed_in_in_its_languag
         owner = User.objects.get()
         assert (owner.email, owner.role, owner.language) == ("louise@lumiere.test", Role.OWNER, "fr")
         assert owner.check_password(SIGNUP["owner_password"])
+        assert Debtor.objects.count() == 0  # the cloned schema has every tenant table
+        assert set(MigrationRecorder.Migration.objects.values_list("app", "name")) == base_migrations
 
     browser = Client(HTTP_HOST="lumiere.localhost")
     landed = browser.get(f"{target.path}?{target.query}")
