@@ -1,0 +1,148 @@
+"""A staff user or API key of one tenant gets 404 for every object of another tenant, on every URL that names one.
+
+The test walks the tenant URLconf, so a new URL with an object in its path fails here until it is covered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_tenants.utils import schema_context
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Role
+from apps.accounts.services import invitation_create
+from apps.accounts.tokens import invitation_token_make
+from apps.api.models import ApiKeyScope
+from apps.api.services import api_key_create
+from apps.audit.services import Actor
+from apps.debtors.services import contact_point_add, debtor_create
+from apps.debts.services import debt_create, debt_payment_record
+from apps.imports.models import ImportJob
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+# Path parts that name no object.
+NOT_OBJECTS = {"name"}
+
+
+def url_names_with_kwargs() -> list[tuple[str, list[str]]]:
+    found: list[tuple[str, list[str]]] = []
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else entry.namespace or namespace
+                walk(entry.url_patterns, ns or "")
+            elif isinstance(entry, URLPattern) and entry.pattern.regex.groupindex:
+                name = f"{namespace}:{entry.name}" if namespace else str(entry.name)
+                found.append((name, list(entry.pattern.regex.groupindex)))
+
+    walk(get_resolver("config.urls_tenant").url_patterns, "")
+    return found
+
+
+@pytest.fixture
+def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
+    """One object of every kind a URL can name, all in globex's schema."""
+    with schema_context(other_tenant.schema_name):
+        actor = Actor.for_user(outsider)
+        debtor = debtor_create(external_ref="G-1", name="Gina Globex", actor=actor)
+        contact = contact_point_add(debtor=debtor, kind="email", value="gina@globex.test", actor=actor)
+        debt = debt_create(
+            debtor=debtor,
+            external_ref="G-INV-1",
+            amount_minor=500_00,
+            currency="USD",
+            issue_date=dt.date(2026, 9, 1),
+            due_date=dt.date(2026, 10, 1),
+            actor=actor,
+        )
+        payment = debt_payment_record(
+            debt=debt, amount_minor=10_00, received_on=dt.date(2026, 11, 1), method="cheque", actor=actor
+        )
+        colleague = make_user(Role.AGENT, "gus@globex.test")
+        invitation = invitation_create(email="new@globex.test", role=Role.AGENT, invited_by=outsider, actor=actor)
+        token = invitation_token_make(
+            invitation_public_id=str(invitation.public_id), schema_name=other_tenant.schema_name
+        )
+        key, _full = api_key_create(name="Globex ERP", scope=ApiKeyScope.READ, actor=actor)
+        job = ImportJob.objects.create(default_currency="USD", created_by=outsider, created_by_label=outsider.email)
+    connection.set_tenant(tenant)
+    return {
+        "debtor_id": debtor.pk,
+        "contact_id": contact.pk,
+        "debt_id": debt.pk,
+        "payment_id": payment.pk,
+        "public_id": colleague.public_id,
+        "invitation": invitation.public_id,
+        "token": token,
+        "prefix": key.prefix,
+        "job_id": job.pk,
+    }
+
+
+def kwargs_for(url_name: str, names: list[str], objects: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in names:
+        if name == "name":
+            values[name] = "dispute"
+        elif name == "public_id" and "invitation" in url_name:
+            values[name] = objects["invitation"]
+        else:
+            assert name in objects, f"{url_name}: no object of another tenant for <{name}>; add one to this test"
+            values[name] = objects[name]
+    return values
+
+
+def test_every_url_naming_an_object_is_covered(globex_objects):
+    for url_name, names in url_names_with_kwargs():
+        kwargs_for(url_name, names, globex_objects)  # raises if a kind of object is missing
+
+
+def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects, client_for, owner):
+    client = client_for(owner)
+    checked = []
+    for url_name, names in url_names_with_kwargs():
+        if url_name.startswith("api:") and not url_name.startswith("api:key"):
+            continue  # API endpoints: see the API key test below
+        url = reverse(url_name, kwargs=kwargs_for(url_name, names, globex_objects))
+        statuses = {method: getattr(client, method)(url).status_code for method in ("get", "post")}
+        if url_name == "accounts:invitation_accept":
+            # A link minted for another tenant is refused like a tampered one; nobody gets an account.
+            assert set(statuses.values()) <= {400, 404, 405}, (url, statuses)
+        else:
+            # 405 is a method the view does not serve at all; every served method answers 404.
+            assert set(statuses.values()) <= {404, 405}, (url, statuses)
+            assert 404 in statuses.values(), (url, statuses)
+        checked.append(url_name)
+    assert "debts:detail" in checked
+    assert "debtors:contact_edit" in checked
+
+
+def test_an_api_key_of_one_tenant_gets_404_for_every_object_of_another(globex_objects, tenant, owner):
+    _key, full = api_key_create(name="Acme ERP", scope=ApiKeyScope.WRITE, actor=Actor.for_user(owner))
+    client = APIClient(HTTP_HOST=f"{tenant.subdomain}.localhost")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {full}")
+    checked = []
+    for url_name, names in url_names_with_kwargs():
+        if not url_name.startswith("api:") or url_name.startswith("api:key"):
+            continue
+        url = reverse(url_name, kwargs=kwargs_for(url_name, names, globex_objects))
+        assert client.get(url).status_code == 404, url
+        checked.append(url_name)
+    assert {"api:debtor", "api:debt", "api:payment"} <= set(checked)
+
+
+def test_an_api_key_only_works_on_its_own_tenant(globex_objects, other_tenant, tenant, outsider):
+    with schema_context(other_tenant.schema_name):
+        _key, full = api_key_create(name="Globex BI", scope=ApiKeyScope.READ, actor=Actor.for_user(outsider))
+    connection.set_tenant(tenant)
+    client = APIClient(HTTP_HOST=f"{tenant.subdomain}.localhost")
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {full}")
+    assert client.get(reverse("api:debtors")).status_code == 401
