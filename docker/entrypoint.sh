@@ -1,7 +1,7 @@
 #!/bin/sh
 # One image, several roles: web (migrate, then gunicorn), worker, beat, or manage <command>.
 set -eu
-cd /app
+cd "$(dirname "$0")/.."
 
 role="${1:-web}"
 [ "$#" -gt 0 ] && shift
@@ -20,14 +20,14 @@ case "$role" in
             --bind "0.0.0.0:${PORT:-8000}" \
             --workers "${GUNICORN_WORKERS:-3}" \
             --timeout "${GUNICORN_TIMEOUT:-60}" \
-            --access-logfile - --error-logfile - \
+            --access-logfile - --error-logfile - --no-control-socket \
             "$@"
         ;;
     worker)
         exec celery -A config worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" --concurrency "${CELERY_CONCURRENCY:-2}" "$@"
         ;;
     beat)
-        exec celery -A config beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" --schedule /app/var/celerybeat-schedule "$@"
+        exec celery -A config beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" --schedule var/celerybeat-schedule "$@"
         ;;
     manage)
         exec python manage.py "$@"
