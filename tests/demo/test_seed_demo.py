@@ -59,7 +59,10 @@ def test_it_prints_the_public_site_and_each_tenant_url_with_its_logins():
     text = "\n".join(demo_summary())
 
     assert "Public site (signup):   http://localhost:8000/" in text
+    assert "Operator console:       http://localhost:8000/operator/" in text
+    assert f"operator {OPERATOR_EMAIL} / {DEMO_PASSWORD}" in text
     assert "http://wisla.localhost:8000/" in text
+    assert "API docs: http://wisla.localhost:8000/api/docs/" in text
     for role in ("owner", "manager", "agent", "viewer"):
         assert f"{role}@wisla.example / {DEMO_PASSWORD}" in text
     assert "lumiere.localhost" not in text
