@@ -39,6 +39,7 @@ CLONE_CATALOGS = (
 # is 10% + 50 rows, so where autovacuum runs this rarely fires.
 STALE_SHARE = 0.2
 STALE_FLOOR = 1000
+ANALYZE_STATISTICS_TARGET = 10
 
 _base_is_current = False
 
@@ -105,7 +106,10 @@ def catalog_statistics_refresh() -> bool:
         reltuples, modified = max(float(row[0]), 0.0), int(row[1] or 0)
         if modified <= STALE_SHARE * reltuples + STALE_FLOOR:
             return False
+        # A small sample is enough to plan the clone's lookups and keeps this well under a second at 200+ tenants.
+        cursor.execute("SET LOCAL default_statistics_target = %s", [ANALYZE_STATISTICS_TARGET])
         cursor.execute("ANALYZE " + ", ".join(f"pg_catalog.{name}" for name in CLONE_CATALOGS))
+        cursor.execute("RESET default_statistics_target")
     return True
 
 
