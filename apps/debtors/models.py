@@ -63,7 +63,8 @@ class Validity(models.TextChoices):
 
 class ContactPoint(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points")
+    # No index of its own: the unique (debtor, kind, value) index below starts with debtor and serves its lookups.
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points", db_index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=ContactKind.choices)
     label = models.CharField(_("label"), max_length=50, blank=True, help_text=_("e.g. home, work, mobile"))
     # Email address, E.164 phone number, or the one-line form of a postal address.

@@ -246,3 +246,16 @@ def test_it_rejects_ragged_rows_one_by_one(run_import):
     assert job.status == "done"
     assert errors_of(job)[(3, "row")] == "This row has 3 columns; the header has 10."
     assert set(Debt.objects.values_list("external_ref", flat=True)) == {"INV-1", "INV-3"}
+
+
+def test_it_gives_imported_rows_time_ordered_ids(run_import):
+    run_import(csv_bytes(*GOOD))
+    ids = [
+        *Debtor.objects.values_list("id", flat=True),
+        *Debt.objects.values_list("id", flat=True),
+        *ContactPoint.objects.values_list("id", flat=True),
+    ]
+
+    # Version 7: the creation time in milliseconds leads, so a large import appends to its indexes.
+    assert {i.version for i in ids} == {7}
+    assert Debtor.objects.get(external_ref="C-1").id.hex[:12] <= Debt.objects.get(external_ref="INV-1").id.hex[:12]
