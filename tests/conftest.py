@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -13,6 +14,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import Role, User
 from apps.audit.services import Actor
 from apps.tenants.models import Tenant
+from tests.factories import NOW
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -132,3 +134,10 @@ def client_for(tenant: Tenant) -> Callable[..., Client]:
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    """The clock of the page tests: NOW (tests/factories.py), not ticking; `usefixtures("frozen_clock")`."""
+    with time_machine.travel(NOW, tick=False):
+        yield

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.debtors.services import contact_point_add
 from apps.debts.services import debt_payment_record
-from tests.debtors.factories import NOW, TODAY, make_debt, make_debtor
+from tests.factories import TODAY, make_debt, make_debtor
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from apps.audit.models import AuditEvent
 from apps.debts.models import Debt, DebtStatus, EntryKind, LedgerEntry
 from apps.debts.services import debt_balance_minor
-from tests.debtors.factories import NOW, make_debt, make_debtor
+from tests.factories import make_debt, make_debtor
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

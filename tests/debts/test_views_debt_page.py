@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django_tenants.utils import schema_context
 
 from apps.audit.services import Actor
 from apps.debts.models import EntryKind, LedgerEntry
 from apps.debts.services import debt_adjust, debt_dispute, debt_payment_record, debt_write_off
-from tests.debtors.factories import NOW, TODAY, make_debt, make_debtor
+from tests.factories import TODAY, make_debt, make_debtor
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 
 from apps.debts.services import debt_adjust, debt_payment_record
-from tests.debtors.factories import NOW, TODAY, make_debt, make_debtor
+from tests.factories import TODAY, make_debt, make_debtor
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 
 @pytest.fixture

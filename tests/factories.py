@@ -1,4 +1,4 @@
-"""Debtors and debts made through the same services staff use, for the page tests."""
+"""Debtors and debts made through the same services staff use, for the page tests; `frozen_clock` sets NOW."""
 
 from __future__ import annotations
 
