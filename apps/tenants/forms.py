@@ -47,17 +47,24 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", "—"), *countries]
 
 
-def _address_fields(form: forms.Form) -> None:
-    cast(forms.ChoiceField, form.fields["country"]).choices = country_choices()
+class _OrganisationForm(forms.Form):
+    """Signup and settings ask for the creditor's name and address the same way, first; both also have a timezone."""
 
-
-class SignupForm(forms.Form):
     legal_name = forms.CharField(label=_("Legal name"), max_length=200)
     address_line1 = forms.CharField(label=_("Street address"), max_length=200)
     address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20)
     city = forms.CharField(label=_("City"), max_length=100)
     country = forms.ChoiceField(label=_("Country"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices built per form: country names follow the page's language.
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
+        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices()
+
+
+class SignupForm(_OrganisationForm):
     subdomain = forms.CharField(label=_("Subdomain"), max_length=63)
     jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), choices=Jurisdiction.choices)
     role = forms.ChoiceField(label=_("You are"), choices=TenantRole.choices)
@@ -78,8 +85,6 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _address_fields(self)
-        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices()
         self.fields["subdomain"].help_text = _(
             "Your staff will sign in at <subdomain>.%(base)s. Lowercase letters, digits and hyphens."
         ) % {"base": settings.AMIABLE_BASE_DOMAIN}
@@ -108,13 +113,7 @@ class SignupForm(forms.Form):
         return data
 
 
-class TenantSettingsForm(forms.Form):
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
-    address_line1 = forms.CharField(label=_("Street address"), max_length=200)
-    address_line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False)
-    postal_code = forms.CharField(label=_("Postal code"), max_length=20)
-    city = forms.CharField(label=_("City"), max_length=100)
-    country = forms.ChoiceField(label=_("Country"))
+class TenantSettingsForm(_OrganisationForm):
     role = forms.ChoiceField(label=_("You are"), choices=TenantRole.choices)
     default_locale = forms.ChoiceField(label=_("Default language"), choices=Locale.choices)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
@@ -133,11 +132,6 @@ class TenantSettingsForm(forms.Form):
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
     support_email = forms.EmailField(label=_("Support email"), required=False)
     support_phone = forms.CharField(label=_("Support phone"), max_length=32, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _address_fields(self)
-        cast(forms.ChoiceField, self.fields["timezone"]).choices = timezone_choices()
 
     def clean_brand_color(self) -> str:
         return str(self.cleaned_data["brand_color"]).lower()
