@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.errors import DomainError
 from apps.core.money import MoneyError, check_currency, parse_amount, to_decimal
 from apps.debtors.models import Consent, ContactKind, ContactPoint, Debtor, DebtorKind, Validity
+from apps.debtors.services import CONTACT_FIELDS
 
 DECIMAL_COMMA_LANGUAGES = {"fr", "pl"}
 LANGUAGE_CHOICES = [("", _("Tenant default")), ("en", "English"), ("fr", "Français"), ("pl", "Polski")]
@@ -26,6 +27,14 @@ def parse_money(text: str, currency: str, *, allow_negative: bool = False) -> in
         return parse_amount(text, currency, decimal_comma=uses_decimal_comma(), allow_negative=allow_negative)
     except MoneyError as exc:
         raise forms.ValidationError(str(exc)) from None
+
+
+def clean_currency_code(code: str) -> str:
+    """A currency code as typed, checked and upper-cased; a form error when it is not one."""
+    try:
+        return check_currency(code)
+    except MoneyError:
+        raise forms.ValidationError(_("“%(c)s” is not a currency code."), params={"c": code}) from None
 
 
 def amount_for_input(amount_minor: int | None, currency: str) -> str:
@@ -92,12 +101,7 @@ class DebtorForm(forms.Form):
 
     def clean_lifetime_revenue_currency(self) -> str:
         code = self.cleaned_data["lifetime_revenue_currency"]
-        if not code:
-            return ""
-        try:
-            return check_currency(code)
-        except MoneyError:
-            raise forms.ValidationError(_("“%(c)s” is not a currency code."), params={"c": code}) from None
+        return clean_currency_code(code) if code else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -156,20 +160,8 @@ class ContactPointForm(forms.Form):
     opted_out = forms.BooleanField(label=_("Opted out (never contact through this)"), required=False)
 
     ALIASES = {"email": "value", "phone": "value"}
-    FIELDS = (
-        "label",
-        "value",
-        "address_line1",
-        "address_line2",
-        "postal_code",
-        "city",
-        "region",
-        "country",
-        "is_primary",
-        "is_workplace",
-        "consent",
-        "validity",
-    )
+    # The service's fields but the opt-out date: the form has an "opted out" box instead.
+    FIELDS = tuple(f for f in CONTACT_FIELDS if f != "opted_out_at")
 
     def __init__(self, *args: Any, contact: ContactPoint | None = None, **kwargs: Any) -> None:
         self.contact = contact

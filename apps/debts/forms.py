@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.dates import tenant_today
-from apps.core.money import MoneyError, check_currency
-from apps.debtors.forms import DateInput, parse_money
+from apps.debtors.forms import DateInput, clean_currency_code, parse_money
 from apps.debts.models import Debt, PaymentMethod
 
 
@@ -33,11 +32,7 @@ class DebtCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_currency(self) -> str:
-        code = self.cleaned_data["currency"]
-        try:
-            return check_currency(code)
-        except MoneyError:
-            raise forms.ValidationError(_("“%(c)s” is not a currency code."), params={"c": code}) from None
+        return clean_currency_code(self.cleaned_data["currency"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
