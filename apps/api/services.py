@@ -18,7 +18,13 @@ from apps.core.money import MoneyError, check_currency, parse_amount
 from apps.core.tenancy import current_tenant
 from apps.debtors.contacts import normalize_email, normalize_phone, one_line_address
 from apps.debtors.models import ContactKind, ContactPoint, Debtor
-from apps.debtors.services import contact_point_add, contact_point_update, debtor_create, debtor_update
+from apps.debtors.services import (
+    DEBTOR_FIELDS,
+    contact_point_add,
+    contact_point_update,
+    debtor_create,
+    debtor_update,
+)
 from apps.debts.models import Debt, EntryKind, LedgerEntry
 from apps.debts.services import debt_payment_record
 
@@ -74,15 +80,8 @@ def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
 
 # --- Debtor upsert --------------------------------------------------------------------------------------------
 
-UPSERT_DEBTOR_FIELDS = [
-    "kind",
-    "name",
-    "preferred_language",
-    "timezone",
-    "date_of_birth",
-    "customer_since",
-    "notes",
-]
+# The debtor's own fields; lifetime revenue is taken as an amount and its currency together (_debtor_changes).
+UPSERT_DEBTOR_FIELDS = [f for f in DEBTOR_FIELDS if not f.startswith("lifetime_revenue_")]
 CONTACT_ATTRIBUTES = ["label", "is_primary", "consent"]
 ADDRESS_PARTS = {
     "line1": "address_line1",
