@@ -14,29 +14,13 @@ from apps.audit.services import Actor
 from apps.debtors.services import debtor_create
 from apps.debts.services import debt_create
 from apps.tenants.models import Tenant
+from apps.tenants.services import SETTINGS_FIELDS
 
 pytestmark = pytest.mark.django_db
 
 
 def settings_form(tenant: Tenant, **changes):
-    data = {
-        name: getattr(tenant, name)
-        for name in (
-            "legal_name",
-            "address_line1",
-            "address_line2",
-            "postal_code",
-            "city",
-            "country",
-            "role",
-            "default_locale",
-            "currency",
-            "timezone",
-            "brand_color",
-            "support_email",
-            "support_phone",
-        )
-    }
+    data = {name: getattr(tenant, name) for name in SETTINGS_FIELDS}
     return {**data, **changes}
 
 
