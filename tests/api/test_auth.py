@@ -68,18 +68,15 @@ def test_a_key_of_another_tenant_is_unknown_here(api_for, globex_key):
 
 
 def test_another_tenants_objects_are_not_found(api_for, globex_key, other_tenant, tenant, camille, invoice, api):
-    paid = api.post(
-        "/api/v1/payments/",
-        {
-            "debt_id": str(invoice.pk),
-            "amount": "10",
-            "currency": "EUR",
-            "received_on": "2026-10-05",
-            "method": "transfer",
-            "reference": "T-1",
-        },
-        format="json",
-    )
+    payment = {
+        "debt_id": str(invoice.pk),
+        "amount": "10",
+        "currency": "EUR",
+        "received_on": "2026-10-05",
+        "method": "transfer",
+        "reference": "T-1",
+    }
+    paid = api.post("/api/v1/payments/", payment, format="json")
     assert paid.status_code == 201
     outsider = api_for(globex_key, on=other_tenant)
     urls = [
@@ -92,18 +89,7 @@ def test_another_tenants_objects_are_not_found(api_for, globex_key, other_tenant
     assert outsider.get("/api/v1/debtors/").json()["count"] == 0
     assert outsider.get("/api/v1/debts/").json()["count"] == 0
     assert outsider.get("/api/v1/payments/").json()["count"] == 0
-    refused = outsider.post(
-        "/api/v1/payments/",
-        {
-            "debt_id": str(invoice.pk),
-            "amount": "10",
-            "currency": "EUR",
-            "received_on": "2026-10-05",
-            "method": "transfer",
-            "reference": "T-2",
-        },
-        format="json",
-    )
+    refused = outsider.post("/api/v1/payments/", {**payment, "reference": "T-2"}, format="json")
     assert refused.status_code == 400
     assert "debt_id" in refused.json()
     connection.set_tenant(tenant)
