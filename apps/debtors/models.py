@@ -26,6 +26,13 @@ class Debtor(models.Model):
     lifetime_revenue_minor = models.BigIntegerField(_("lifetime revenue"), null=True, blank=True)
     lifetime_revenue_currency = models.CharField(max_length=3, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Principle 6: new / on_time / repeatedly_late / at_risk, recomputed when the payment history changes.
+    segment = models.CharField(_("segment"), max_length=20, blank=True, db_default="", db_index=True)
+    segment_computed_at = models.DateTimeField(null=True, blank=True)
+    # R4: a written request to stop all contact (only confirmations and remedies may follow).
+    cease_requested_at = models.DateTimeField(_("asked to stop all contact"), null=True, blank=True)
+    # R4 / FDCPA 805(a)(2): represented by an attorney — no direct contact.
+    attorney_details = models.CharField(_("represented by (attorney)"), max_length=300, blank=True, db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -102,6 +102,14 @@ class Debt(models.Model):
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=12, choices=DebtStatus.choices, default=DebtStatus.OPEN)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # E5: days the collection schedule has been paused in total; steps fall due this much later.
+    schedule_shift_days = models.IntegerField(default=0, db_default=0)
+    # US9/US11/US13: validation notice, end of the validation period, and verification after a dispute.
+    validation_notice_sent_on = models.DateField(null=True, blank=True)
+    validation_ends_on = models.DateField(null=True, blank=True)
+    verification_sent_at = models.DateTimeField(null=True, blank=True)
+    # FR8 / PL5 / US15: after this date the debt is time-barred (no legal-stage message).
+    limitation_expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

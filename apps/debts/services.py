@@ -26,6 +26,8 @@ from apps.debts.models import (
 )
 
 S = DebtStatus
+# E5: these pause the collection schedule.
+PAUSED_STATUSES = frozenset({S.PROMISED, S.IN_PLAN, S.DISPUTED, S.ON_HOLD})
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,15 @@ def _transition(debt: Debt, name: str, *, actor: Actor, reason: str = "") -> Deb
             % {"action": name.replace("_", " "), "ref": debt.external_ref, "status": debt.get_status_display()}
         )
     before = debt.status
+    now = timezone.now()
+    fields = ["status", "status_changed_at", "updated_at"]
+    if before in PAUSED_STATUSES and name == "resume" and debt.status_changed_at is not None:
+        # E5: the schedule continues where it stopped, shifted by the days it was paused.
+        debt.schedule_shift_days += max((tenant_today(now) - tenant_today(debt.status_changed_at)).days, 0)
+        fields.append("schedule_shift_days")
     debt.status = spec.target or _open_or_overdue(debt)
-    debt.status_changed_at = timezone.now()
-    debt.save(update_fields=["status", "status_changed_at", "updated_at"])
+    debt.status_changed_at = now
+    debt.save(update_fields=fields)
     audit_record(
         actor=actor,
         action=f"debt.{name}",

@@ -33,6 +33,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -50,6 +51,10 @@ TENANT_APPS = [
     "apps.debts",
     "apps.imports",
     "apps.api",
+    "apps.policies",
+    "apps.engine",
+    "apps.outbox",
+    "apps.contact",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
