@@ -1,0 +1,229 @@
+"""Which policy step is due for which debtor on a day: one set-based query, shared by the daily run and the preview.
+
+A debt takes part when it is open or overdue (paused and closed statuses take no part) with a positive ledger
+balance. Its days past due are counted from its due date plus the days its schedule was paused (E5). The debtor's
+policy is the first by priority whose segments include the debtor's segment (or that lists none) and has a live
+version. Per debt, the due scheduled step is the highest one whose offset is reached, whose conditions hold and
+which lies beyond the last step already acted on for that debt; a debt whose promise or plan broke also owes the
+reaction steps of its latest break. Per debtor, one message: the highest step (stage rank, then reaction steps,
+then offset), covering every debt with a due step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+
+from apps.policies.models import STAGE_RANK, Channel
+
+# The kind of contact point each channel writes to.
+CONTACT_KIND = {Channel.EMAIL: "email", Channel.SMS: "phone", Channel.LETTER: "address", Channel.PHONE: "phone"}
+
+
+@dataclass(frozen=True)
+class DoneStep:
+    """One debt's own due step, remembered once the run has acted on it."""
+
+    debt_id: uuid.UUID
+    step_id: int
+    kind: str
+    offset_days: int
+    schedule_break_id: int | None
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    debtor_id: uuid.UUID
+    version_id: int
+    step_id: int
+    kind: str
+    offset_days: int
+    stage: str
+    channel: str
+    template_key: str
+    debt_ids: tuple[uuid.UUID, ...]
+    done: tuple[DoneStep, ...]
+    contact_point_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class DueSteps:
+    debts_considered: int
+    messages: list[DueMessage]
+
+
+def _stage_rank_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{stage.value}' THEN {rank}" for stage, rank in STAGE_RANK.items())
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
+def _contact_kind_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{channel.value}' THEN '{kind}'" for channel, kind in CONTACT_KIND.items())
+    return f"CASE {column} {whens} END"
+
+
+def _conditions_sql(step: str) -> str:
+    return f"""
+        (cardinality({step}.segments) = 0 OR b.segment = ANY({step}.segments))
+        AND ({step}.min_balance_minor IS NULL OR b.balance >= {step}.min_balance_minor)
+        AND ({step}.min_debt_age_days IS NULL OR b.dpd >= {step}.min_debt_age_days)
+        AND ({step}.max_debt_age_days IS NULL OR b.dpd <= {step}.max_debt_age_days)
+    """
+
+
+DONE_TABLE = "engine_stepdone"
+
+DUE_SQL = """
+WITH versions AS (
+    SELECT pv.policy_id, pv.id AS version_id
+    FROM policies_policyversion pv
+    WHERE pv.status = 'published' AND pv.policy_id <> %(override_policy)s
+    UNION ALL
+    SELECT %(override_policy)s, %(override_version)s::bigint WHERE %(override_version)s::bigint IS NOT NULL
+),
+debts AS (
+    SELECT d.id AS debt_id, d.debtor_id,
+           %(today)s::date - (d.due_date + d.schedule_shift_days) AS dpd,
+           (SELECT COALESCE(SUM(e.amount_minor), 0) FROM debts_ledgerentry e WHERE e.debt_id = d.id) AS balance
+    FROM debts_debt d
+    WHERE d.status IN ('open', 'overdue')
+),
+bal AS (
+    SELECT debts.*, dr.segment
+    FROM debts JOIN debtors_debtor dr ON dr.id = debts.debtor_id
+    WHERE debts.balance > 0
+),
+debtor_policy AS (
+    SELECT DISTINCT ON (dr.debtor_id) dr.debtor_id, v.version_id
+    FROM (SELECT DISTINCT debtor_id, segment FROM bal) dr
+    JOIN policies_policy p ON cardinality(p.segments) = 0 OR dr.segment = ANY(p.segments)
+    JOIN versions v ON v.policy_id = p.id
+    ORDER BY dr.debtor_id, p.priority, p.name
+),
+reached AS (
+    SELECT x.debt_id, MAX(x.offset_days) AS offset_days
+    FROM {done} x JOIN bal ON bal.debt_id = x.debt_id
+    WHERE x.kind = 'schedule' AND x.schedule_break_id IS NULL
+    GROUP BY x.debt_id
+),
+scheduled AS (
+    SELECT DISTINCT ON (b.debt_id)
+           b.debt_id, b.debtor_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days, s.stage, s.channel,
+           s.template_key, NULL::bigint AS break_id
+    FROM bal b
+    JOIN debtor_policy dp ON dp.debtor_id = b.debtor_id
+    JOIN policies_step s ON s.version_id = dp.version_id AND s.kind = 'schedule'
+    LEFT JOIN reached r ON r.debt_id = b.debt_id
+    WHERE s.offset_days <= b.dpd AND (r.offset_days IS NULL OR s.offset_days > r.offset_days) AND {step_conditions}
+    ORDER BY b.debt_id, s.offset_days DESC, s.position DESC
+),
+reactions AS (
+    SELECT DISTINCT ON (b.debt_id)
+           b.debt_id, b.debtor_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days, s.stage, s.channel,
+           s.template_key, sb.id AS break_id
+    FROM bal b
+    JOIN debtor_policy dp ON dp.debtor_id = b.debtor_id
+    JOIN LATERAL (
+        SELECT x.id, x.kind, x.broken_on FROM engine_schedulebreak x
+        WHERE x.debt_id = b.debt_id ORDER BY x.broken_on DESC, x.id DESC LIMIT 1
+    ) sb ON true
+    JOIN policies_step s ON s.version_id = dp.version_id AND s.kind = sb.kind
+    WHERE s.offset_days <= %(today)s::date - sb.broken_on
+      AND NOT EXISTS (
+          SELECT 1 FROM {done} x
+          WHERE x.debt_id = b.debt_id AND x.schedule_break_id = sb.id AND x.offset_days >= s.offset_days
+      )
+      AND {step_conditions}
+    ORDER BY b.debt_id, s.offset_days DESC, s.position DESC
+),
+candidates AS (
+    SELECT * FROM scheduled UNION ALL SELECT * FROM reactions
+),
+top AS (
+    SELECT DISTINCT ON (c.debtor_id) c.*
+    FROM candidates c
+    ORDER BY c.debtor_id, {stage_rank} DESC, (c.kind <> 'schedule') DESC, c.offset_days DESC, c.debt_id
+),
+per_debtor AS (
+    SELECT c.debtor_id,
+           array_agg(c.debt_id ORDER BY c.debt_id) AS debt_ids,
+           array_agg(c.step_id ORDER BY c.debt_id) AS step_ids,
+           array_agg(c.kind ORDER BY c.debt_id) AS kinds,
+           array_agg(c.offset_days ORDER BY c.debt_id) AS offsets,
+           array_agg(c.break_id ORDER BY c.debt_id) AS break_ids
+    FROM candidates c
+    GROUP BY c.debtor_id
+),
+contact AS (
+    SELECT DISTINCT ON (cp.debtor_id, cp.kind) cp.debtor_id, cp.kind, cp.id
+    FROM debtors_contactpoint cp
+    WHERE cp.debtor_id IN (SELECT debtor_id FROM top)
+      AND cp.opted_out_at IS NULL AND cp.validity <> 'invalid' AND cp.consent <> 'revoked'
+    ORDER BY cp.debtor_id, cp.kind, cp.is_primary DESC, cp.created_at, cp.id
+)
+SELECT n.considered, t.debtor_id, t.version_id, t.step_id, t.kind, t.offset_days, t.stage, t.channel,
+       t.template_key, pd.debt_ids, pd.step_ids, pd.kinds, pd.offsets, pd.break_ids, ct.id
+FROM (SELECT count(*) AS considered FROM bal) n
+LEFT JOIN top t ON true
+LEFT JOIN per_debtor pd ON pd.debtor_id = t.debtor_id
+LEFT JOIN contact ct ON ct.debtor_id = t.debtor_id AND ct.kind = {contact_kind}
+ORDER BY t.debtor_id
+"""
+
+
+def due_steps(
+    *, today: dt.date, override_version: tuple[int, int] | None = None, done_table: str = DONE_TABLE
+) -> DueSteps:
+    """The messages due on `today`. `override_version` (policy id, version id) stands in for that policy's live
+    version (the preview of a draft); `done_table` holds the steps already acted on (the preview simulates days)."""
+    sql = DUE_SQL.format(
+        done=done_table,
+        step_conditions=_conditions_sql("s"),
+        stage_rank=_stage_rank_sql("c.stage"),
+        contact_kind=_contact_kind_sql("t.channel"),
+    )
+    policy_id, version_id = override_version or (0, None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"today": today, "override_policy": policy_id, "override_version": version_id})
+        rows = cursor.fetchall()
+    considered = rows[0][0] if rows else 0
+    messages = [
+        DueMessage(
+            debtor_id=debtor_id,
+            version_id=version_id,
+            step_id=step_id,
+            kind=kind,
+            offset_days=offset,
+            stage=stage,
+            channel=channel,
+            template_key=template_key,
+            debt_ids=tuple(debt_ids),
+            done=tuple(
+                DoneStep(debt_id=d, step_id=s, kind=k, offset_days=o, schedule_break_id=b)
+                for d, s, k, o, b in zip(debt_ids, step_ids, kinds, offsets, break_ids, strict=True)
+            ),
+            contact_point_id=contact_point_id,
+        )
+        for (
+            _,
+            debtor_id,
+            version_id,
+            step_id,
+            kind,
+            offset,
+            stage,
+            channel,
+            template_key,
+            debt_ids,
+            step_ids,
+            kinds,
+            offsets,
+            break_ids,
+            contact_point_id,
+        ) in rows
+        if debtor_id is not None
+    ]
+    return DueSteps(debts_considered=considered, messages=messages)
