@@ -1,0 +1,46 @@
+"""R2: the preview of a draft beside the live version, from the engine's own due-step query, writing nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.audit.services import Actor
+from apps.engine.models import StepDone
+from apps.engine.preview import preview
+from apps.policies.models import PolicyVersion, Step
+from tests.factories import TODAY, make_debt, make_debtor
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+
+
+def test_it_shows_each_step_on_the_day_it_falls_due_under_draft_and_live(
+    actor: Actor, live_version: PolicyVersion
+) -> None:
+    draft = PolicyVersion.objects.create(policy=live_version.policy, number=2)
+    Step.objects.create(
+        version=draft, position=1, offset_days=3, channel="sms", template_key="engine-early", stage="friendly"
+    )
+    ana = make_debtor(actor, "D-1", "Ana")
+    debt = make_debt(actor, ana, "INV-1", 100_00, days_past_due=0)
+
+    result = preview(draft, days=10, start=TODAY)
+
+    live_days = [(row.day, row.offset_days, row.channel) for row in result.live.rows]
+    assert live_days == [
+        (TODAY, -3, "email"),  # the reminder was never sent
+        (TODAY + dt.timedelta(days=1), 1, "email"),
+        (TODAY + dt.timedelta(days=7), 7, "sms"),
+    ]
+    assert [(row.day, row.template_key) for row in result.draft.rows] == [
+        (TODAY + dt.timedelta(days=3), "engine-early")
+    ]
+    assert result.draft.rows[0].debtor == ana
+    assert result.draft.rows[0].debts == [debt]
+    counts = {d.day: (d.draft, d.live) for d in result.days}
+    assert counts[TODAY + dt.timedelta(days=3)] == (1, 0)
+    assert counts[TODAY + dt.timedelta(days=7)] == (0, 1)
+    assert counts[TODAY + dt.timedelta(days=4)] == (0, 0)
+    assert len(result.days) == 10
+    assert not StepDone.objects.exists()
