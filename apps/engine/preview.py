@@ -16,7 +16,7 @@ from apps.core.dates import tenant_today
 from apps.debtors.models import Debtor
 from apps.debts.models import Debt
 from apps.engine.due import DONE_TABLE, DueMessage, due_steps
-from apps.policies.models import PolicyVersion, VersionStatus
+from apps.policies.models import Channel, PolicyVersion, Stage, VersionStatus
 
 SCRATCH_TABLE = "engine_preview_done"
 
@@ -31,6 +31,14 @@ class PreviewRow:
     stage: str
     channel: str
     template_key: str
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label)
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label)
 
 
 @dataclass

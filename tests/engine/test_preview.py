@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from apps.audit.services import Actor
 from apps.engine.models import StepDone
@@ -44,3 +47,25 @@ def test_it_shows_each_step_on_the_day_it_falls_due_under_draft_and_live(
     assert counts[TODAY + dt.timedelta(days=4)] == (0, 0)
     assert len(result.days) == 10
     assert not StepDone.objects.exists()
+
+
+def test_it_shows_managers_the_preview_page_and_its_fragment(
+    actor: Actor, live_version: PolicyVersion, manager: object, client_for: Callable[..., Client]
+) -> None:
+    ana = make_debtor(actor, "D-1", "Ana Preview")
+    make_debt(actor, ana, "INV-PREVIEW", 100_00, days_past_due=6)
+    url = reverse("engine:preview", kwargs={"policy_id": live_version.policy_id})
+    page = client_for(manager).get(url)
+    assert page.status_code == 200
+    assert "Ana Preview" in page.text
+    assert "INV-PREVIEW" in page.text
+    fragment = client_for(manager).get(url, headers={"HX-Request": "true", "HX-Target": "policy-preview"})
+    assert "Ana Preview" in fragment.text
+    assert "<html" not in fragment.text
+
+
+def test_it_refuses_the_preview_to_agents(
+    live_version: PolicyVersion, agent: object, client_for: Callable[..., Client]
+) -> None:
+    url = reverse("engine:preview", kwargs={"policy_id": live_version.policy_id})
+    assert client_for(agent).get(url).status_code == 403
