@@ -15,7 +15,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.policies.models import STAGE_RANK, Channel
 
@@ -126,10 +126,10 @@ reactions AS (
            s.template_key, sb.id AS break_id
     FROM bal b
     JOIN debtor_policy dp ON dp.debtor_id = b.debtor_id
-    JOIN LATERAL (
-        SELECT x.id, x.kind, x.broken_on FROM engine_schedulebreak x
-        WHERE x.debt_id = b.debt_id ORDER BY x.broken_on DESC, x.id DESC LIMIT 1
-    ) sb ON true
+    JOIN (
+        SELECT DISTINCT ON (x.debt_id) x.debt_id, x.id, x.kind, x.broken_on FROM engine_schedulebreak x
+        ORDER BY x.debt_id, x.broken_on DESC, x.id DESC
+    ) sb ON sb.debt_id = b.debt_id
     JOIN policies_step s ON s.version_id = dp.version_id AND s.kind = sb.kind
     WHERE s.offset_days <= %(today)s::date - sb.broken_on
       AND NOT EXISTS (
@@ -186,7 +186,9 @@ def due_steps(
         contact_kind=_contact_kind_sql("t.channel"),
     )
     policy_id, version_id = override_version or (0, None)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Compiling this query costs more than running it on a tenant's rows.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, {"today": today, "override_policy": policy_id, "override_version": version_id})
         rows = cursor.fetchall()
     considered = rows[0][0] if rows else 0
