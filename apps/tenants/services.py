@@ -17,6 +17,7 @@ from PIL import Image
 from apps.accounts.models import Role, User
 from apps.audit.services import Actor, audit_record, changed_fields, snapshot
 from apps.core.errors import DomainError
+from apps.policies.services import policies_install_defaults
 from apps.tenants.models import Domain, Jurisdiction, Tenant, TenantStatus
 from apps.tenants.schema import tenant_schema_create
 
@@ -105,6 +106,7 @@ def tenant_create(
                     after={"email": owner.email, "role": Role.OWNER},
                     reason="tenant signup",
                 )
+                policies_install_defaults(tenant=tenant)
     except IntegrityError:
         # Two signups raced for the same subdomain; the loser's transaction, schema included, is rolled back.
         raise DomainError(_("“%(s)s” is already taken.") % {"s": subdomain}, field="subdomain") from None
