@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -105,9 +107,14 @@ class DebtLines(list[dict[str, str]]):
         return self.text
 
 
+@functools.cache
+def _us_federal_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("US", years=[year, year + 1])
+
+
 def validation_end_date_for(sent_on: dt.date) -> dt.date:
     """US11: assumed receipt 5 business days after sending (weekends, federal holidays skipped), then 30 days."""
-    federal = holidays.country_holidays("US", years=[sent_on.year, sent_on.year + 1])
+    federal = _us_federal_holidays(sent_on.year)
     day, counted = sent_on, 0
     while counted < VALIDATION_RECEIPT_BUSINESS_DAYS:
         day += dt.timedelta(days=1)
@@ -243,7 +250,8 @@ def render_text(
     )
     subject = ENGINE.from_string(template.subject or "").render(context).strip() if template.subject else ""
     body = ENGINE.from_string(template.body).render(context).strip()
-    return RenderedMessage(subject=" ".join(subject.split()), body=body)
+    # A subject is one line; non-breaking spaces in amounts stay.
+    return RenderedMessage(subject=re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", subject), body=body)
 
 
 def render_message(

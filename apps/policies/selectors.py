@@ -63,10 +63,10 @@ def template_get(key: str, channel: str, locale: str) -> MessageTemplate | None:
     return None
 
 
-def policy_rows() -> list[dict[str, object]]:
+def policy_rows() -> list[dict[str, Policy | PolicyVersion | None]]:
     """Every policy with its live and draft versions, for the list page."""
     policies = list(Policy.objects.prefetch_related("versions"))
-    rows = []
+    rows: list[dict[str, Policy | PolicyVersion | None]] = []
     for policy in policies:
         versions = list(policy.versions.all())
         rows.append(

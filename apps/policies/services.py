@@ -247,10 +247,11 @@ def step_update(*, step: Step, actor: Actor, **fields: Any) -> Step:
 def step_remove(*, step: Step, actor: Actor) -> None:
     with transaction.atomic():
         version = _draft_locked(step.version)
-        removed = snapshot(step, ["position", *STEP_FIELDS])
-        Step.objects.filter(pk=step.pk).delete()
+        locked = Step.objects.select_for_update().get(pk=step.pk)
+        removed = snapshot(locked, ["position", *STEP_FIELDS])
+        locked.delete()
         # Ascending, so each step moves into the slot the previous one freed (the unique index is not deferred).
-        for later in version.steps.filter(position__gt=step.position).order_by("position"):
+        for later in version.steps.filter(position__gt=removed["position"]).order_by("position"):
             later.position -= 1
             later.save(update_fields=["position"])
         audit_record(

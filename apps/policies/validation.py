@@ -136,7 +136,7 @@ FEE_TERMS = [
     r"koszt\w* windykacj\w+",
     r"prowizj\w+",
 ]
-FEE_WORD = r"fees?|surcharges?|frais|pénalités?|majorations?|opłat\w*|prowizj\w*|koszt\w*"
+FEE_WORD = r"fees?|costs?|charges?|surcharges?|frais|pénalités?|majorations?|opłat\w*|prowizj\w*|koszt\w*"
 MONEY_LITERAL = r"(?:[$€£]\s?\d[\d.,\s]*|\d[\d.,\s]*\s?(?:€|\$|zł|PLN|EUR|USD))"
 
 
