@@ -8,6 +8,7 @@ urlpatterns = [
     path("debtors/", include("apps.debtors.urls")),
     path("debts/", include("apps.debts.urls")),
     path("imports/", include("apps.imports.urls")),
+    path("policies/", include("apps.policies.urls")),
     path("engine/", include("apps.engine.urls")),
     path("api/", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,11 +21,12 @@ class Perm(enum.StrEnum):
     MANAGE_STAFF_ANY_ROLE = "manage_staff_any_role"  # may invite owners and managers too
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_TENANT = "manage_tenant"
+    MANAGE_POLICIES = "manage_policies"  # collection policies, message templates, margins, contact rules
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
-    Role.MANAGER: frozenset({Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF}),
+    Role.MANAGER: frozenset({Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES}),
     Role.AGENT: frozenset({Perm.VIEW}),
     Role.VIEWER: frozenset({Perm.VIEW}),
 }
