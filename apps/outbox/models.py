@@ -71,3 +71,26 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to_address} ({self.status})"
+
+
+class InboundMessage(models.Model):
+    """A reply received from a provider (SMS), kept as received; a STOP reply becomes an opt-out."""
+
+    provider = models.CharField(max_length=40)
+    provider_message_id = models.CharField(max_length=200)
+    from_address = models.CharField(max_length=320)
+    to_address = models.CharField(max_length=320, blank=True)
+    body = models.TextField(blank=True)
+    debtor = models.ForeignKey(Debtor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    stop_detected = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            # Providers retry webhooks: the same message id is stored once.
+            models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_message_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} from {self.from_address}"

@@ -1,0 +1,299 @@
+"""Writes of the outbox: enqueue a message, record what providers report back, opt-outs and replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.audit.services import Actor, audit_record
+from apps.contact.models import CallOutcome, ChannelOptOut, ContactAttempt, OptOutSource
+from apps.debtors.models import ContactPoint, Debtor, Validity
+from apps.debts.models import Debt
+from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
+from apps.policies.models import Channel, MessageTemplate, PolicyVersion, Step
+
+# Statuses a provider callback may move a message out of (a late "sent" never undoes "delivered").
+CALLBACK_FROM = {
+    MessageStatus.SENT: {MessageStatus.SENDING},
+    MessageStatus.DELIVERED: {MessageStatus.SENDING, MessageStatus.SENT},
+    MessageStatus.BOUNCED: {MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED},
+    MessageStatus.FAILED: {MessageStatus.SENDING, MessageStatus.SENT},
+}
+
+
+def gate_verdict(*, message: Message, at: dt.datetime, source: str, actor_label: str) -> Any:
+    """Ask the contact gate (and record its answer) for this message's channel, debts and contact point."""
+    try:
+        gate = importlib.import_module("apps.contact.gate")
+    except ModuleNotFoundError as exc:
+        if exc.name != "apps.contact.gate":
+            raise
+        # Only while the gate module does not exist at all: messages were checked when they were written.
+        return None
+    request = gate.ContactRequest(
+        debtor=message.debtor,
+        channel=message.channel,
+        at=at,
+        debts=tuple(message.debts.all()),
+        contact_point=message.contact_point,
+        template=message.template,
+        source=source,
+        actor_label=actor_label,
+    )
+    return gate.gate_decide(request)
+
+
+def call_gate_decide(*, message: Message, at: dt.datetime, actor_label: str) -> Any:
+    """Every call passes the gate first (US1 call caps, quiet hours, cease ...), even from a task list."""
+    return gate_verdict(message=message, at=at, source=Source.MANUAL, actor_label=actor_label)
+
+
+def _address(channel: str, contact_point: ContactPoint | None) -> str:
+    if contact_point is None:
+        return ""
+    return contact_point.value
+
+
+def message_enqueue(
+    *,
+    idempotency_key: str,
+    debtor: Debtor,
+    debts: Sequence[Debt],
+    channel: str,
+    contact_point: ContactPoint | None,
+    template: MessageTemplate | None,
+    rendered: Any,
+    stage: str,
+    source: str,
+    policy_version: PolicyVersion | None = None,
+    step: Step | None = None,
+    run: Any = None,
+    not_before: dt.datetime | None = None,
+    actor_label: str,
+) -> Message:
+    """Write a message to the outbox once per idempotency key and queue its delivery after the commit.
+
+    A second call with the same key returns the first message untouched (and queues nothing)."""
+    existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    locale = getattr(template, "locale", "") or debtor.preferred_language or "en"
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                idempotency_key=idempotency_key,
+                debtor=debtor,
+                channel=channel,
+                contact_point=contact_point,
+                to_address=_address(channel, contact_point),
+                locale=locale,
+                stage=stage,
+                source=source,
+                policy_version=policy_version,
+                step=step,
+                template=template,
+                run=run,
+                subject=rendered.subject,
+                body=rendered.body,
+                not_before=not_before,
+                created_by_label=actor_label,
+                status_changed_at=timezone.now(),
+            )
+            if debts:
+                message.debts.set(debts)
+    except IntegrityError:
+        # Another worker wrote the same key between our read and our insert.
+        return Message.objects.get(idempotency_key=idempotency_key)
+    if not_before is None or not_before <= timezone.now():
+        _deliver_on_commit(message.pk)
+    return message
+
+
+def _deliver_on_commit(message_id: Any) -> None:
+    from apps.outbox.tasks import message_deliver
+
+    transaction.on_commit(lambda: message_deliver.delay(str(message_id)))
+
+
+def contact_point_mark_invalid(*, contact_point: ContactPoint | None, note: str, actor: Actor) -> None:
+    """A bounce or an undeliverable number: the contact point shows as needing an update (staff fix it)."""
+    if contact_point is None:
+        return
+    with transaction.atomic():
+        point = ContactPoint.objects.select_for_update().get(pk=contact_point.pk)
+        if point.validity == Validity.INVALID and point.validity_note == note[:200]:
+            return
+        before = {"validity": point.validity, "validity_note": point.validity_note}
+        point.validity = Validity.INVALID
+        point.validity_note = note[:200]
+        point.save(update_fields=["validity", "validity_note", "updated_at"])
+        audit_record(
+            actor=actor, action="contact_point.invalid", obj=point, before=before, after={"validity": point.validity}
+        )
+
+
+def message_status_record(
+    *, message: Message, status: str, error: str = "", invalid_contact: bool = False, actor: Actor
+) -> Message:
+    """A provider's delivery report (sent / delivered / bounced / failed). Reports out of order are ignored."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if status not in CALLBACK_FROM or message.status not in CALLBACK_FROM[status]:
+            return message
+        now = timezone.now()
+        before = {"status": message.status}
+        message.status = status
+        message.status_changed_at = now
+        fields = ["status", "status_changed_at"]
+        if status == MessageStatus.DELIVERED:
+            message.delivered_at = now
+            fields.append("delivered_at")
+        if error:
+            message.last_error = error[:2000]
+            fields.append("last_error")
+        message.save(update_fields=fields)
+        audit_record(actor=actor, action=f"message.{status}", obj=message, before=before, after={"status": status})
+        if invalid_contact or status == MessageStatus.BOUNCED:
+            contact_point_mark_invalid(
+                contact_point=message.contact_point,
+                note=error or f"{message.get_channel_display()} {message.get_status_display()}",
+                actor=actor,
+            )
+    return message
+
+
+def opt_out_record(
+    *,
+    debtor: Debtor,
+    channel: str,
+    source: str,
+    contact_point: ContactPoint | None = None,
+    evidence: str = "",
+    actor: Actor,
+) -> ChannelOptOut:
+    """Stop `channel` for `debtor` (idempotent: an active opt-out is kept as it is)."""
+    with transaction.atomic():
+        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+        active = ChannelOptOut.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).first()
+        if active is not None:
+            return active
+        opt_out = ChannelOptOut.objects.create(
+            debtor=debtor, channel=channel, contact_point=contact_point, source=source, evidence=evidence[:2000]
+        )
+        audit_record(
+            actor=actor,
+            action="debtor.opt_out",
+            obj=debtor,
+            after={"channel": channel, "source": source, "contact_point": contact_point},
+            reason=evidence[:500],
+        )
+    return opt_out
+
+
+def unsubscribe_record(*, debtor: Debtor, channel: str, actor: Actor) -> ChannelOptOut:
+    return opt_out_record(
+        debtor=debtor,
+        channel=channel,
+        source=OptOutSource.UNSUBSCRIBE_LINK,
+        evidence="one-click unsubscribe link",
+        actor=actor,
+    )
+
+
+# The standard opt-out words (TCPA, 47 CFR 64.1200(a)(12)), used only while apps.contact.keywords is absent.
+FALLBACK_STOP_WORDS = frozenset({"stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe", "stopall"})
+
+
+def _stop_intent(text: str) -> bool:
+    try:
+        keywords = importlib.import_module("apps.contact.keywords")
+    except ModuleNotFoundError as exc:
+        if exc.name != "apps.contact.keywords":
+            raise
+        return " ".join(text.lower().split()).strip(" .!") in FALLBACK_STOP_WORDS
+    return bool(keywords.stop_intent(text))
+
+
+def _sms_opt_out(*, debtor: Debtor, contact_point: ContactPoint, evidence: str, actor: Actor) -> None:
+    try:
+        from apps.contact.services import sms_opt_out_record
+    except ImportError:
+        opt_out_record(
+            debtor=debtor,
+            channel=Channel.SMS,
+            source=OptOutSource.STOP_KEYWORD,
+            contact_point=contact_point,
+            evidence=evidence,
+            actor=actor,
+        )
+        return
+    sms_opt_out_record(debtor=debtor, contact_point=contact_point, evidence=evidence, actor=actor)
+
+
+def sms_inbound_record(
+    *, provider: str, provider_message_id: str, from_number: str, to_number: str, body: str, actor: Actor
+) -> InboundMessage:
+    """Store a reply once; a STOP reply (any language the keyword matcher knows) opts the sender's debtor out."""
+    with transaction.atomic():
+        inbound, created = InboundMessage.objects.get_or_create(
+            provider=provider,
+            provider_message_id=provider_message_id,
+            defaults={
+                "from_address": from_number,
+                "to_address": to_number,
+                "body": body,
+                "received_at": timezone.now(),
+            },
+        )
+        if not created:
+            return inbound
+        points = list(
+            ContactPoint.objects.filter(kind="phone", value=from_number).select_related("debtor").order_by("created_at")
+        )
+        if points:
+            inbound.debtor = points[0].debtor
+        if _stop_intent(body):
+            inbound.stop_detected = True
+            for point in points:
+                _sms_opt_out(debtor=point.debtor, contact_point=point, evidence=f"SMS reply: {body[:200]}", actor=actor)
+        inbound.save(update_fields=["debtor", "stop_detected"])
+    return inbound
+
+
+def phone_task_done(*, message: Message, outcome: str, actor: Actor, verdict: Any = None) -> Message:
+    """An agent made the call of a phone task: record the attempt (with its outcome) and close the task."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.channel != Channel.PHONE or message.status != MessageStatus.SENT:
+            return message
+        now = timezone.now()
+        first_debt = message.debts.order_by("due_date").first()
+        ContactAttempt.objects.create(
+            debtor=message.debtor,
+            debt=first_debt,
+            channel=Channel.PHONE,
+            occurred_at=now,
+            call_outcome=CallOutcome(outcome),
+            message=message,
+            source=Source.MANUAL,
+            actor_label=actor.label,
+        )
+        message.status = MessageStatus.DELIVERED
+        message.delivered_at = now
+        message.status_changed_at = now
+        message.save(update_fields=["status", "delivered_at", "status_changed_at"])
+        audit_record(
+            actor=actor,
+            action="message.call_done",
+            obj=message,
+            before={"status": MessageStatus.SENT},
+            after={"status": message.status, "call_outcome": outcome},
+        )
+        if outcome == CallOutcome.WRONG_NUMBER:
+            contact_point_mark_invalid(contact_point=message.contact_point, note="wrong number (call)", actor=actor)
+    return message
