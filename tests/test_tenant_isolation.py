@@ -23,6 +23,7 @@ from apps.audit.services import Actor
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts.services import debt_create, debt_payment_record
 from apps.imports.models import ImportJob
+from apps.policies.services import policy_create, step_add, template_save
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,27 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         )
         key, _full = api_key_create(name="Globex ERP", scope=ApiKeyScope.READ, actor=actor)
         job = ImportJob.objects.create(default_currency="USD", created_by=outsider, created_by_label=outsider.email)
+        # Policy ids are per-schema serials: a second globex policy and template have ids acme does not use.
+        policy = policy_create(name="Globex only", segments=[], priority=5, actor=actor)
+        step = step_add(
+            version=policy.versions.get(),
+            kind="schedule",
+            offset_days=1,
+            channel="email",
+            template_key="overdue",
+            stage="friendly",
+            actor=actor,
+        )
+        template, _warnings = template_save(
+            template=None,
+            key="globex-only",
+            channel="sms",
+            locale="en",
+            stage="friendly",
+            subject="",
+            body="{{ total }} is due: {{ portal_link }} Reply STOP to opt out.",
+            actor=actor,
+        )
     connection.set_tenant(tenant)
     return {
         "debtor_id": debtor.pk,
@@ -84,6 +106,10 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         "token": token,
         "prefix": key.prefix,
         "job_id": job.pk,
+        "policy_id": policy.pk,
+        "number": 1,
+        "step_id": step.pk,
+        "template_id": template.pk,
     }
 
 
