@@ -15,6 +15,7 @@ back to 'queued' with a back-off, or to 'failed' / 'bounced' when retrying canno
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import smtplib
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
@@ -205,6 +206,13 @@ def _hand_over(message: Message, backend: Any) -> Handed:
     return Handed(provider="agent", provider_message_id="", attempt=False)
 
 
+class OutboxEmail(EmailMessage):
+    def message(self, *, policy: email.policy.Policy = email.policy.default) -> Any:
+        # The signed unsubscribe URL is one long word: with the 78-character default the header would be folded
+        # into RFC 2047 encoded words that mail clients do not read as a URL. RFC 5322 allows 998 per line.
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def email_message(message: Message) -> EmailMessage:
     """The email as it goes out: plain text, one-click unsubscribe (RFC 8058), Message-ID = the message id."""
     tenant = current_tenant()
@@ -217,7 +225,7 @@ def email_message(message: Message) -> EmailMessage:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     reply_to = [tenant.support_email] if tenant.support_email else []
-    return EmailMessage(
+    return OutboxEmail(
         subject=message.subject,
         body=message.body,
         from_email=formataddr((tenant.legal_name, from_address)),

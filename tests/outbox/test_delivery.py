@@ -19,6 +19,8 @@ from apps.outbox.sms.console import ConsoleSmsBackend
 from apps.outbox.tasks import outbox_deliver_pending_tenant
 from apps.policies.models import Channel
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def sms_file(tmp_path: Path) -> Any:
