@@ -99,9 +99,11 @@ def policies_install_defaults(*, tenant: Any = None) -> None:
     jurisdiction = getattr(tenant, "jurisdiction", "FR")
     role = getattr(tenant, "role", "creditor")
     with transaction.atomic():
+        existing = MessageTemplate.objects.count()
         MessageTemplate.objects.bulk_create(
             [MessageTemplate(**row) for row in defaults.default_templates(jurisdiction, role)], ignore_conflicts=True
         )
+        installed: dict[str, Any] = {"templates": MessageTemplate.objects.count() - existing}
         if not Policy.objects.filter(name=defaults.POLICY_NAME).exists():
             policy = Policy.objects.create(name=defaults.POLICY_NAME)
             version = PolicyVersion.objects.create(
@@ -125,10 +127,21 @@ def policies_install_defaults(*, tenant: Any = None) -> None:
                     for position, s in enumerate(defaults.default_steps(jurisdiction), start=1)
                 ]
             )
+            installed["policy"] = policy.pk
         if not Margins.objects.exists():
             Margins.objects.create(**defaults.default_margins(getattr(tenant, "currency", "EUR")))
+            installed["margins"] = True
         if not ContactRules.objects.exists():
             ContactRules.objects.create(**defaults.default_contact_rules(jurisdiction))
+            installed["contact_rules"] = True
+        if len(installed) > 1 or installed["templates"]:
+            audit_record(
+                actor=Actor.system("Amiable defaults"),
+                action="policies.defaults_installed",
+                object_type="policies.policy",
+                object_repr=f"{defaults.POLICY_NAME} ({jurisdiction})",
+                after={"jurisdiction": jurisdiction, **installed},
+            )
 
 
 # Policies and versions ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from apps.audit.models import AuditEvent
 from apps.policies.defaults import default_templates
 from apps.policies.models import ContactRules, Margins, MessageTemplate, Policy, Stage, VersionStatus
 from apps.policies.selectors import contact_rules_get, first_letter_key, live_version, margins_get, policy_for_segment
@@ -113,3 +114,6 @@ def test_it_installs_polish_defaults_once_however_often_it_runs(tenant: Tenant) 
     assert letter.subject.startswith("Wezwanie do zapłaty")
     sms = MessageTemplate.objects.get(key="overdue-sms", channel="sms", locale="pl")
     assert "Odpowiedz STOP" in sms.body
+    installs = AuditEvent.objects.filter(action="policies.defaults_installed", object_repr="Standard (PL)")
+    assert installs.count() == 1
+    assert installs.get().after["templates"] == len(default_templates("PL", "creditor"))

@@ -192,3 +192,28 @@ def test_it_lets_a_french_tenant_set_its_own_hours(client_for: ClientFor, manage
     assert str(rules.quiet_hours_end) == "19:30:00"
     assert rules.no_sundays
     assert not rules.no_public_holidays
+
+
+def test_it_renders_every_policy_page_for_a_manager(client_for: ClientFor, manager: User) -> None:
+    policy, number = standard_v1()
+    step = policy.versions.get(number=number).steps.first()
+    template = MessageTemplate.objects.get(key="first-letter", channel="letter", locale="fr")
+    client = client_for(manager)
+    client.post(f"/policies/{policy.pk}/draft/")
+    draft_step = policy.versions.get(status=VersionStatus.DRAFT).steps.get(position=step.position)  # type: ignore[union-attr]
+    pages = [
+        "/policies/",
+        f"/policies/{policy.pk}/",
+        f"/policies/{policy.pk}/v{number}/",
+        f"/policies/{policy.pk}/v{number + 1}/",
+        f"/policies/{policy.pk}/v{number + 1}/steps/{draft_step.pk}/",
+        "/policies/templates/?channel=letter&locale=fr",
+        "/policies/templates/new/",
+        f"/policies/templates/{template.pk}/",
+        "/policies/margins/",
+        "/policies/contact-rules/",
+    ]
+    for url in pages:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+    assert "Publish this version" in client.get(f"/policies/{policy.pk}/v{number + 1}/").content.decode()
