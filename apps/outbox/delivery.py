@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.contact.models import ContactAttempt
+from apps.contact.gate import contact_attempt_record
 from apps.core.tenancy import current_tenant
 from apps.outbox import letters
 from apps.outbox.models import Message, MessageStatus
@@ -114,7 +114,7 @@ def message_deliver(message_id: Any) -> Message | None:
         return message
     if not was_stale:
         verdict = gate_verdict(message=message, at=now, source=message.source, actor_label=DELIVERY_ACTOR)
-        if verdict is not None and not verdict.allowed:
+        if not verdict.allowed:
             with transaction.atomic():
                 if verdict.defer_until is not None:
                     _set(
@@ -163,7 +163,7 @@ def _record_sent(message: Message, handed: Handed, actor: Actor) -> None:
             last_error="",
         )
         if handed.attempt:
-            ContactAttempt.objects.create(
+            contact_attempt_record(
                 debtor=message.debtor,
                 debt=message.debts.order_by("due_date").first(),
                 channel=message.channel,

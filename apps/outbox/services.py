@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
-from apps.contact.models import CallOutcome, ChannelOptOut, ContactAttempt, OptOutSource
+from apps.contact.gate import ContactRequest, Verdict, contact_attempt_record, gate_decide
+from apps.contact.keywords import stop_intent
+from apps.contact.models import CallOutcome, ChannelOptOut, OptOutSource
 from apps.debtors.models import ContactPoint, Debtor, Validity
 from apps.debts.models import Debt
 from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
@@ -26,16 +27,9 @@ CALLBACK_FROM = {
 }
 
 
-def gate_verdict(*, message: Message, at: dt.datetime, source: str, actor_label: str) -> Any:
+def gate_verdict(*, message: Message, at: dt.datetime, source: str, actor_label: str) -> Verdict:
     """Ask the contact gate (and record its answer) for this message's channel, debts and contact point."""
-    try:
-        gate = importlib.import_module("apps.contact.gate")
-    except ModuleNotFoundError as exc:
-        if exc.name != "apps.contact.gate":
-            raise
-        # Only while the gate module does not exist at all: messages were checked when they were written.
-        return None
-    request = gate.ContactRequest(
+    request = ContactRequest(
         debtor=message.debtor,
         channel=message.channel,
         at=at,
@@ -45,10 +39,10 @@ def gate_verdict(*, message: Message, at: dt.datetime, source: str, actor_label:
         source=source,
         actor_label=actor_label,
     )
-    return gate.gate_decide(request)
+    return gate_decide(request)
 
 
-def call_gate_decide(*, message: Message, at: dt.datetime, actor_label: str) -> Any:
+def call_gate_decide(*, message: Message, at: dt.datetime, actor_label: str) -> Verdict:
     """Every call passes the gate first (US1 call caps, quiet hours, cease ...), even from a task list."""
     return gate_verdict(message=message, at=at, source=Source.MANUAL, actor_label=actor_label)
 
@@ -205,18 +199,8 @@ def unsubscribe_record(*, debtor: Debtor, channel: str, actor: Actor) -> Channel
     )
 
 
-# The standard opt-out words (TCPA, 47 CFR 64.1200(a)(12)), used only while apps.contact.keywords is absent.
-FALLBACK_STOP_WORDS = frozenset({"stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe", "stopall"})
-
-
 def _stop_intent(text: str) -> bool:
-    try:
-        keywords = importlib.import_module("apps.contact.keywords")
-    except ModuleNotFoundError as exc:
-        if exc.name != "apps.contact.keywords":
-            raise
-        return " ".join(text.lower().split()).strip(" .!") in FALLBACK_STOP_WORDS
-    return bool(keywords.stop_intent(text))
+    return bool(stop_intent(text))
 
 
 def _sms_opt_out(*, debtor: Debtor, contact_point: ContactPoint, evidence: str, actor: Actor) -> None:
@@ -265,7 +249,7 @@ def sms_inbound_record(
     return inbound
 
 
-def phone_task_done(*, message: Message, outcome: str, actor: Actor, verdict: Any = None) -> Message:
+def phone_task_done(*, message: Message, outcome: str, actor: Actor) -> Message:
     """An agent made the call of a phone task: record the attempt (with its outcome) and close the task."""
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message.pk)
@@ -273,7 +257,7 @@ def phone_task_done(*, message: Message, outcome: str, actor: Actor, verdict: An
             return message
         now = timezone.now()
         first_debt = message.debts.order_by("due_date").first()
-        ContactAttempt.objects.create(
+        contact_attempt_record(
             debtor=message.debtor,
             debt=first_debt,
             channel=Channel.PHONE,

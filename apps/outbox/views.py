@@ -100,7 +100,7 @@ def phone_task_done(request: HttpRequest, message_id: str) -> HttpResponse:
         messages.error(request, _("Choose how the call went."))
         return redirect("outbox:phone_tasks")
     verdict = services.call_gate_decide(message=message, at=timezone.now(), actor_label=request.user.email)
-    if verdict is not None and not verdict.allowed:
+    if not verdict.allowed:
         text = _("Call refused by the contact rules (%(rule)s). %(detail)s") % {
             "rule": verdict.rule,
             "detail": verdict.detail,
