@@ -127,7 +127,8 @@ def _load(requests: Sequence[ContactRequest]) -> _Context:
         return ctx
     debtors = {r.debtor.pk: r.debtor for r in requests}
     ids = list(debtors)
-    since = min(r.at for r in requests) - ctx.history
+    # A naive time is refused by _check; it must not shift (or break) the batch's history window.
+    since = min((r.at for r in requests if r.at.tzinfo is not None), default=timezone.now()) - ctx.history
     without_debts = list(dict.fromkeys(r.debtor.pk for r in requests if not r.debts))
     for part in _chunks(ids):
         for point in ContactPoint.objects.filter(debtor_id__in=part):
