@@ -170,12 +170,21 @@ def letter_context(message: Message, *, sent_on: dt.date, tenant: Any) -> dict[s
         "total": total,
         "body": message.body,
         "is_fr": jurisdiction == "FR",
-        "fr_demand": words.get("demand", "").format(total=total),
+        # The R124-4 block is statutory French text: it is printed in French whatever the letter's language.
+        "fr": WORDS["fr"],
+        "fr_demand": WORDS["fr"]["demand"].format(total=_fr_total(amounts)),
         "us_validation": us_validation,
         "validation_ends": ends_text,
         "validation_text": words["validation_text"].format(date=ends_text) if ends else "",
         "itemization_date": rows[0].due_date if rows else "",
     }
+
+
+def _fr_total(amounts: Sequence[Any]) -> str:
+    totals: dict[str, int] = {}
+    for a in amounts:
+        totals[a.currency] = totals.get(a.currency, 0) + a.balance
+    return " + ".join(format_money(v, c, "fr") for c, v in sorted(totals.items()))
 
 
 def letters_html(messages: Sequence[Message], *, sent_on: dt.date | None = None) -> str:
