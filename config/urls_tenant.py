@@ -10,6 +10,7 @@ urlpatterns = [
     path("imports/", include("apps.imports.urls")),
     path("policies/", include("apps.policies.urls")),
     path("engine/", include("apps.engine.urls")),
+    path("outbox/", include("apps.outbox.urls")),
     path("api/", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

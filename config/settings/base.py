@@ -155,6 +155,18 @@ AMIABLE_IMPORT_MAX_BYTES = env.int("AMIABLE_IMPORT_MAX_BYTES", default=200 * 102
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Amiable <no-reply@amiable.localhost>")
 
+# SMS provider: "apps.outbox.sms.console.ConsoleSmsBackend" (development: AMIABLE_SMS_FILE or stdout) or
+# "apps.outbox.sms.twilio.TwilioSmsBackend" with the AMIABLE_TWILIO_* values.
+AMIABLE_SMS_BACKEND = env("AMIABLE_SMS_BACKEND", default="apps.outbox.sms.console.ConsoleSmsBackend")
+AMIABLE_SMS_FILE = env("AMIABLE_SMS_FILE", default="")
+AMIABLE_TWILIO = {
+    "account_sid": env("AMIABLE_TWILIO_ACCOUNT_SID", default=""),
+    "auth_token": env("AMIABLE_TWILIO_AUTH_TOKEN", default=""),
+    "from_number": env("AMIABLE_TWILIO_FROM", default=""),
+    "api_base": env("AMIABLE_TWILIO_API_BASE", default="https://api.twilio.com"),
+    "status_callback": env("AMIABLE_TWILIO_STATUS_CALLBACK", default=""),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.HasApiKey"],
@@ -192,6 +204,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-deliver-pending": {
+        "task": "apps.outbox.tasks.outbox_deliver_pending",
+        "schedule": 60.0,
+    },
     "debts-mark-overdue": {
         "task": "apps.debts.tasks.debts_mark_overdue_all_tenants",
         "schedule": 3600.0,
