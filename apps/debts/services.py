@@ -15,6 +15,7 @@ from apps.core.dates import tenant_today
 from apps.core.errors import DomainError, IllegalTransition
 from apps.core.money import check_currency, format_money
 from apps.debtors.models import Debtor
+from apps.debtors.segments import segments_recompute
 from apps.debts.models import (
     ACTIVE_STATUSES,
     ENTRY_SIGN,
@@ -316,6 +317,9 @@ def debt_payment_record(
         )
         if balance - amount_minor == 0:
             _transition(locked, "mark_paid", actor=actor, reason=_("Paid in full"))
+        # The payment history decides the segment (principle 6).
+        debtor_id = locked.debtor_id
+        transaction.on_commit(lambda: segments_recompute(debtor_ids=[debtor_id]))
     return entry
 
 
