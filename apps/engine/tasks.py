@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from apps.engine.models import CollectionRun
 from apps.engine.services import collection_run
@@ -34,7 +34,7 @@ def collection_runs_due() -> list[str]:
     started = []
     for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE).exclude(schema_name="public").order_by("pk"):
         local = now.astimezone(zoneinfo.ZoneInfo(tenant.timezone or "UTC"))
-        with schema_context(tenant.schema_name):
+        with tenant_context(tenant):
             if local.hour < contact_rules_get().run_hour:
                 continue
             if CollectionRun.objects.filter(run_date=local.date()).exists():

@@ -14,7 +14,10 @@ from apps.debtors.services import contact_point_add
 from apps.engine.models import CollectionRun, RunStatus, StepDone, StepOutcome
 from apps.engine.services import collection_run
 from apps.outbox.models import Message
+from apps.outbox.services import message_enqueue
+from apps.outbox.unsubscribe import unsubscribe_url
 from apps.policies.models import MessageTemplate, PolicyVersion
+from apps.policies.rendering import render_message
 from apps.tenants.models import Tenant
 from tests.engine.conftest import STEPS
 from tests.factories import TODAY, make_debt, make_debtor
@@ -113,3 +116,34 @@ def test_it_defers_a_message_to_the_debtor_s_morning(actor: Actor, live_version:
     assert message.not_before is not None
     assert message.not_before.astimezone(dt.UTC) > RUN_AT
     assert (run.messages_queued, run.deferred) == (1, 1)
+
+
+def test_it_writes_the_same_rows_as_message_enqueue(actor: Actor, live_version: PolicyVersion, tenant: Tenant) -> None:
+    ana = make_debtor(actor, "D-1", "Ana Martin", preferred_language="fr")
+    contact_point_add(debtor=ana, kind="email", value="ana@example.com", is_primary=True, actor=actor)
+    make_debt(actor, ana, "INV-1", 100_00, days_past_due=1)
+    make_debt(actor, ana, "INV-2", 40_00, days_past_due=2)
+    run = collection_run()
+    [bulk] = Message.objects.all()
+    debts = list(bulk.debts.order_by("external_ref"))
+    links = {"opt_out_link": unsubscribe_url(debtor_id=ana.pk, channel="email")}
+    single = message_enqueue(
+        idempotency_key="compare",
+        debtor=ana,
+        debts=debts,
+        channel=bulk.channel,
+        contact_point=bulk.contact_point,
+        template=bulk.template,
+        rendered=render_message(template=bulk.template, debtor=ana, debts=debts, tenant=tenant, links=links),
+        stage=bulk.stage,
+        source=bulk.source,
+        policy_version=bulk.policy_version,
+        step=bulk.step,
+        run=run,
+        not_before=bulk.not_before,
+        actor_label="collection run",
+    )
+    fields = [f.attname for f in Message._meta.concrete_fields if f.name not in {"id", "idempotency_key"}]
+    single.refresh_from_db()
+    assert {f: getattr(single, f) for f in fields} == {f: getattr(bulk, f) for f in fields}
+    assert list(single.debts.order_by("external_ref")) == debts
