@@ -207,7 +207,7 @@ def _hand_over(message: Message, backend: Any) -> Handed:
 
 
 class OutboxEmail(EmailMessage):
-    def message(self, *, policy: email.policy.Policy = email.policy.default) -> Any:
+    def message(self, *, policy: Any = email.policy.default) -> Any:
         # The signed unsubscribe URL is one long word: with the 78-character default the header would be folded
         # into RFC 2047 encoded words that mail clients do not read as a URL. RFC 5322 allows 998 per line.
         return super().message(policy=policy.clone(max_line_length=998))
@@ -260,11 +260,11 @@ def _print_letter(message: Message) -> Handed:
     """A letter of a run is in the run's print file already; any other letter gets its own PDF."""
     run = message.run
     if run is not None and run.letters_pdf:
-        return Handed(provider="print", provider_message_id=run.letters_pdf.name)
+        return Handed(provider="print", provider_message_id=run.letters_pdf.name or "")
     pdf = letters.letter_pdf(message)
     message.pdf.save(f"letter-{message.pk}.pdf", ContentFile(pdf), save=False)
     Message.objects.filter(pk=message.pk).update(pdf=message.pdf.name)
-    return Handed(provider="print", provider_message_id=message.pdf.name)
+    return Handed(provider="print", provider_message_id=message.pdf.name or "")
 
 
 def messages_due(now: dt.datetime | None = None) -> list[Any]:

@@ -25,6 +25,8 @@ from apps.outbox.models import Message, MessageStatus
 from apps.policies.models import Channel, Stage
 from apps.policies.rendering import debt_amounts, validation_end_date_for
 
+MERGE_CHUNK = 50
+
 # Debtor-facing words of the layout, in the letter's language (data, like the templates).
 WORDS = {
     "en": {
@@ -219,7 +221,14 @@ def letters_merge(run: CollectionRun) -> CollectionRun:
     letters = run_letters(run)
     if not letters:
         return run
-    pdf = html_to_pdf(letters_html(letters, sent_on=run.run_date))
+    # Laid out in chunks (layout cost grows faster than linearly with one huge document), then written once as a
+    # single PDF from all the chunks' pages: WeasyPrint's own way of combining documents.
+    documents = [
+        HTML(string=letters_html(letters[i : i + MERGE_CHUNK], sent_on=run.run_date)).render()
+        for i in range(0, len(letters), MERGE_CHUNK)
+    ]
+    pages = [page for document in documents for page in document.pages]
+    pdf: bytes = documents[0].copy(pages).write_pdf()
     with transaction.atomic():
         run.letters_pdf.save(f"run-{run.run_date.isoformat()}.pdf", ContentFile(pdf), save=False)
         run.save(update_fields=["letters_pdf"])

@@ -23,6 +23,6 @@ def phone_tasks_open() -> list[Any]:
     for task in tasks:
         totals: dict[str, int] = defaultdict(int)
         for debt in task.debts.all():
-            totals[debt.currency] += debt.balance_minor
+            totals[debt.currency] += debt.balance_minor  # type: ignore[attr-defined]
         task.balances = sorted(totals.items())  # type: ignore[attr-defined]
     return tasks

@@ -19,7 +19,7 @@ from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
 from apps.policies.models import Channel, MessageTemplate, PolicyVersion, Step
 
 # Statuses a provider callback may move a message out of (a late "sent" never undoes "delivered").
-CALLBACK_FROM = {
+CALLBACK_FROM: dict[str, set[str]] = {
     MessageStatus.SENT: {MessageStatus.SENDING},
     MessageStatus.DELIVERED: {MessageStatus.SENDING, MessageStatus.SENT},
     MessageStatus.BOUNCED: {MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED},

@@ -99,7 +99,9 @@ def phone_task_done(request: HttpRequest, message_id: str) -> HttpResponse:
     if outcome not in CallOutcome.values:
         messages.error(request, _("Choose how the call went."))
         return redirect("outbox:phone_tasks")
-    verdict = services.call_gate_decide(message=message, at=timezone.now(), actor_label=request.user.email)
+    verdict = services.call_gate_decide(
+        message=message, at=timezone.now(), actor_label=Actor.for_user(request.user).label
+    )
     if not verdict.allowed:
         text = _("Call refused by the contact rules (%(rule)s). %(detail)s") % {
             "rule": verdict.rule,
