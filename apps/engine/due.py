@@ -186,7 +186,7 @@ def due_steps(
         contact_kind=_contact_kind_sql("t.channel"),
     )
     policy_id, version_id = override_version or (0, None)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Compiling this query costs more than running it on a tenant's rows.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, {"today": today, "override_policy": policy_id, "override_version": version_id})

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
@@ -42,18 +42,30 @@ def debt_promise_broken(*, debt: Debt, kind: str = StepKind.BROKEN_PROMISE, acto
 
 
 def collection_run(*, run_date: dt.date | None = None) -> CollectionRun:
-    """Run the current tenant's collection for a day. A day runs once: a second call returns the first run."""
+    """Run the current tenant's collection for a day. A day runs once: a second call returns the first run.
+
+    The whole run is one transaction, so a crash leaves nothing half-written and a second worker starting the same
+    day waits on the run's unique date, then finds it."""
     now = timezone.now()
     run_date = run_date or tenant_today(now)
-    run, created = CollectionRun.objects.get_or_create(run_date=run_date)
-    if not created and run.status != RunStatus.FAILED:
-        return run
     try:
         with transaction.atomic():
+            run = CollectionRun.objects.filter(run_date=run_date).first()
+            if run is not None and run.status != RunStatus.FAILED:
+                return run
+            if run is None:
+                run = CollectionRun.objects.create(run_date=run_date)
             _run(run, now)
+    except IntegrityError:
+        # Another worker ran this day meanwhile (any other conflict is an error of its own).
+        existing = CollectionRun.objects.filter(run_date=run_date).first()
+        if existing is None:
+            raise
+        return existing
     except Exception as exc:
-        CollectionRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), failure_message=repr(exc)[:2000]
+        CollectionRun.objects.update_or_create(
+            run_date=run_date,
+            defaults={"status": RunStatus.FAILED, "finished_at": timezone.now(), "failure_message": repr(exc)[:2000]},
         )
         raise
     return run
@@ -66,6 +78,9 @@ def _locale(debtor: Debtor, default: str) -> str:
 def _run(run: CollectionRun, now: dt.datetime) -> None:
     tenant = current_tenant()
     due = due_steps(today=run.run_date)
+    if not due.messages:
+        _finish(run, considered=due.debts_considered, queued=0, deferred=0, denied=0)
+        return
     debtors = Debtor.objects.in_bulk([m.debtor_id for m in due.messages])
     debts = Debt.objects.in_bulk([debt_id for m in due.messages for debt_id in m.debt_ids])
     contacts = ContactPoint.objects.in_bulk([m.contact_point_id for m in due.messages if m.contact_point_id])
@@ -133,18 +148,29 @@ def _run(run: CollectionRun, now: dt.datetime) -> None:
     _messages_write(messages, {m.debtor_id: m.debt_ids for m in due.messages}, now)
     StepDone.objects.bulk_create(done)
 
-    run.debts_considered = due.debts_considered
-    run.messages_queued = len(messages)
-    run.deferred = sum(1 for message in messages if message.not_before is not None)
-    run.denied = denied
-    run.status = RunStatus.DONE
-    run.finished_at = timezone.now()
-    run.save(update_fields=["debts_considered", "messages_queued", "deferred", "denied", "status", "finished_at"])
+    _finish(
+        run,
+        considered=due.debts_considered,
+        queued=len(messages),
+        deferred=sum(1 for message in messages if message.not_before is not None),
+        denied=denied,
+    )
     if any(message.channel == Channel.LETTER for message in messages):
         # The print file is made by a worker after the commit: the run itself only writes the outbox.
         from apps.engine.tasks import collection_run_letters_merge
 
         transaction.on_commit(lambda: collection_run_letters_merge.delay(run.pk))
+
+
+def _finish(run: CollectionRun, *, considered: int, queued: int, deferred: int, denied: int) -> None:
+    run.debts_considered = considered
+    run.messages_queued = queued
+    run.deferred = deferred
+    run.denied = denied
+    run.status = RunStatus.DONE
+    run.finished_at = timezone.now()
+    run.failure_message = ""
+    run.save()
 
 
 def _message(
