@@ -17,6 +17,7 @@ from apps.debtors.models import Debtor
 from apps.outbox import selectors, services
 from apps.outbox.models import Message, MessageStatus
 from apps.outbox.sms import sms_backend
+from apps.outbox.sms.base import SmsBackend
 from apps.outbox.unsubscribe import unsubscribe_token_read
 from apps.policies.models import Channel
 
@@ -37,7 +38,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "outbox/unsubscribe.html", {"channel": channel, "token": token})
 
 
-def _backend_or_404(provider: str):  # type: ignore[no-untyped-def]
+def _backend_or_404(provider: str) -> SmsBackend:
     try:
         return sms_backend(provider)
     except LookupError:

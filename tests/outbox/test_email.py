@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.contact.models import ChannelOptOut, OptOutSource
 from apps.debtors.models import ContactPoint, Validity
 from apps.debtors.services import contact_point_add
-from apps.outbox.models import MessageStatus
+from apps.outbox import delivery
+from apps.outbox.models import Message, MessageStatus
+from apps.outbox.tasks import outbox_deliver_pending_tenant
 from apps.policies.models import Channel
 from tests.outbox.conftest import BOUNCING, Recorder
 
@@ -113,3 +118,25 @@ def test_it_refuses_another_tenants_unsubscribe_link(
 
     assert response.status_code == 404
     assert not ChannelOptOut.objects.exists()
+
+
+def test_it_never_resends_an_email_whose_outcome_is_unknown(
+    enqueue: Any, smtp_server: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: Any, **kw: Any) -> None:
+        raise SystemExit("worker killed after the SMTP server accepted")
+
+    real_record = delivery._record_sent
+    monkeypatch.setattr(delivery, "_record_sent", crash)
+    with pytest.raises(SystemExit):
+        enqueue(Channel.EMAIL)
+    monkeypatch.setattr(delivery, "_record_sent", real_record)
+
+    with time_machine.travel(timezone.now() + delivery.STALE_AFTER + dt.timedelta(minutes=1)):
+        outbox_deliver_pending_tenant()
+
+    # SMTP has no idempotency key: at most once, and the message says why it stopped.
+    assert len(smtp_server.received) == 1
+    message = Message.objects.get()
+    assert message.status == MessageStatus.FAILED
+    assert "outcome unknown" in message.last_error
