@@ -27,23 +27,58 @@ def zone(name: str) -> zoneinfo.ZoneInfo | None:
         return None
 
 
-@lru_cache(maxsize=4096)
-def phone_zones(number: str) -> tuple[str, ...]:
-    """Time zones of a phone number's area, empty when unknown or not geographic."""
+def _calling_region(number: str) -> str:
+    """The region of an E.164 number's calling code when the code has exactly one region (+33 FR, +48 PL)."""
+    return _code_region(number[:4])
+
+
+@lru_cache(maxsize=1024)
+def _code_region(start: str) -> str:
+    digits = start[1:] if start.startswith("+") else ""
+    for length in (1, 2, 3):
+        code = digits[:length]
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(code)) if code.isdigit() else None
+        if regions:
+            return regions[0] if len(regions) == 1 else ""
+    return ""
+
+
+# Parsed numbers by key: North American numbers share their area's answer by "+1" + area code + exchange.
+_PHONE_CACHE: dict[str, tuple[str, tuple[str, ...]]] = {}
+_PHONE_CACHE_SIZE = 200_000
+
+
+def _phone_parse(number: str) -> tuple[str, tuple[str, ...]]:
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
-        return ()
+        return "", ()
+    region = phonenumbers.region_code_for_number(parsed) or ""
     zones = tuple(z for z in phone_timezone.time_zones_for_number(parsed) if zone(z) is not None)
-    return zones if 0 < len(zones) <= MAX_PHONE_ZONES else ()
+    return region, zones if 0 < len(zones) <= MAX_PHONE_ZONES else ()
 
 
-@lru_cache(maxsize=512)
+def phone_info(number: str) -> tuple[str, tuple[str, ...]]:
+    """(country, time zones) of a phone number; zones empty when unknown or not geographic (toll-free)."""
+    # The calling code of a single-zone country settles it without parsing (most European numbers).
+    region = _calling_region(number)
+    if region and (single := country_zone(region)):
+        return region, (single,)
+    key = number[:8] if number.startswith("+1") else number
+    found = _PHONE_CACHE.get(key)
+    if found is None:
+        found = _phone_parse(number)
+        if len(_PHONE_CACHE) < _PHONE_CACHE_SIZE:
+            _PHONE_CACHE[key] = found
+    return found
+
+
+def phone_zones(number: str) -> tuple[str, ...]:
+    return phone_info(number)[1]
+
+
 def phone_country(number: str) -> str:
-    try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse(number, None)) or ""
-    except phonenumbers.NumberParseException:
-        return ""
+    return phone_info(number)[0]
 
 
 @lru_cache(maxsize=512)
