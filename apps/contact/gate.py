@@ -104,6 +104,8 @@ class _Context:
     first_contact: dict[Any, dt.datetime] = field(default_factory=dict)
     active_debts: dict[Any, list[Debt]] = field(default_factory=dict)
     locations: dict[Any, _Location] = field(default_factory=dict)
+    # The debtor's suppressions as stored now (the caller's row may be older than a cease or attorney notice).
+    standing: dict[Any, tuple[dt.datetime | None, str]] = field(default_factory=dict)
 
     def location(self, debtor: Debtor) -> _Location:
         """Where the debtor is (country, zone, every candidate zone), worked out once per debtor and batch."""
@@ -156,6 +158,8 @@ def _load(requests: Sequence[ContactRequest]) -> _Context:
     since = min((r.at for r in requests if r.at.tzinfo is not None), default=timezone.now()) - ctx.history
     without_debts = list(dict.fromkeys(r.debtor.pk for r in requests if not r.debts))
     for part in _chunks(ids):
+        rows = Debtor.objects.filter(id__in=_ids(part)).values_list("id", "cease_requested_at", "attorney_details")
+        ctx.standing.update((pk, (cease, attorney)) for pk, cease, attorney in rows)
         for point in ContactPoint.objects.filter(debtor_id__in=_ids(part)):
             ctx.points.setdefault(point.debtor_id, []).append(point)
         for opt_out in ChannelOptOut.objects.filter(debtor_id__in=_ids(part), revoked_at__isnull=True):
@@ -245,12 +249,13 @@ def _debts_of(request: ContactRequest, ctx: _Context) -> list[Debt]:
 
 
 def _contact_point_rule(request: ContactRequest, ctx: _Context, laws: frozenset[str]) -> Verdict | None:
-    point = request.contact_point
-    if point is None:
+    if request.contact_point is None:
         if request.channel == Channel.PHONE and request.source == Source.MANUAL:
             return _deny("no_contact_point", _("Say which number is called."))
         return _deny("no_contact_point", _("No contact point for this channel."))
-    if point.debtor_id != request.debtor.pk or point.kind != CHANNEL_KIND[Channel(request.channel)]:
+    # The contact point as stored now, which must be one of this debtor's.
+    point = next((p for p in ctx.points.get(request.debtor.pk, []) if p.pk == request.contact_point.pk), None)
+    if point is None or point.kind != CHANNEL_KIND[Channel(request.channel)]:
         return _deny("invalid_contact", _("This contact point cannot carry this channel for this debtor."))
     if point.opted_out_at is not None:
         return _deny("opted_out", _("The debtor opted out of this contact point."))
@@ -269,9 +274,12 @@ def _contact_point_rule(request: ContactRequest, ctx: _Context, laws: frozenset[
 def _suppression_rule(request: ContactRequest, ctx: _Context, debts: list[Debt], today: dt.date) -> Verdict | None:
     debtor, template = request.debtor, request.template
     exception = template is not None and template.is_exception
-    if debtor.attorney_details:
+    if debtor.pk not in ctx.standing:
+        return _deny("unknown_debtor", _("The debtor does not exist (any more)."))
+    cease_requested_at, attorney_details = ctx.standing[debtor.pk]
+    if attorney_details:
         return _deny("attorney", _("The debtor is represented by an attorney: no direct contact."))
-    if debtor.cease_requested_at is not None and not exception:
+    if cease_requested_at is not None and not exception:
         return _deny("cease", _("The debtor asked to stop all contact; only confirmations and remedies may follow."))
     opt_out = ctx.opt_outs.get(debtor.pk, {}).get(request.channel)
     if opt_out is not None:

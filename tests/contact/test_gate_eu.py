@@ -11,6 +11,7 @@ import time_machine
 from apps.contact.gate import ContactRequest, gate_check, gate_decide
 from apps.contact.models import ChannelOptOut, GateDecision, OptOutSource
 from apps.contact.selectors import gate_decisions_for_debtor
+from apps.debtors.models import ContactPoint, Debtor
 from apps.tenants.models import Tenant
 from tests.contact.conftest import PARIS, WARSAW, ask, attempt_make, debtor_make, local, point_make
 
@@ -148,3 +149,17 @@ def test_it_records_every_decision_and_lists_refusals_for_the_timeline(tenant: T
         "ada.agent@acme.test",
     )
     assert refusal.decided_at == NOW
+
+
+def test_it_reads_suppressions_as_stored_not_as_the_caller_loaded_them(tenant: Tenant) -> None:
+    # The daily run loads debtors first; a cease request or opt-out recorded meanwhile still wins.
+    ana = debtor_make("FR-1")
+    email = point_make(ana, "email", "ana@example.fr")
+    at = local(PARIS, 2026, 7, 10, 10)
+    Debtor.objects.filter(pk=ana.pk).update(cease_requested_at=NOW)
+    assert gate_check(ask(ana, "email", at, email)).rule == "cease"
+
+    bob = debtor_make("FR-2")
+    bobs = point_make(bob, "email", "bob@example.fr")
+    ContactPoint.objects.filter(pk=bobs.pk).update(opted_out_at=NOW)
+    assert gate_check(ask(bob, "email", at, bobs)).rule == "opted_out"
