@@ -149,6 +149,7 @@ top AS (
 ),
 per_debtor AS (
     SELECT c.debtor_id,
+           array_agg(DISTINCT c.debt_id) AS covered,
            array_agg(c.debt_id ORDER BY c.debt_id) AS debt_ids,
            array_agg(c.step_id ORDER BY c.debt_id) AS step_ids,
            array_agg(c.kind ORDER BY c.debt_id) AS kinds,
@@ -165,7 +166,7 @@ contact AS (
     ORDER BY cp.debtor_id, cp.kind, cp.is_primary DESC, cp.created_at, cp.id
 )
 SELECT n.considered, t.debtor_id, t.version_id, t.step_id, t.kind, t.offset_days, t.stage, t.channel,
-       t.template_key, pd.debt_ids, pd.step_ids, pd.kinds, pd.offsets, pd.break_ids, ct.id
+       t.template_key, pd.covered, pd.debt_ids, pd.step_ids, pd.kinds, pd.offsets, pd.break_ids, ct.id
 FROM (SELECT count(*) AS considered FROM bal) n
 LEFT JOIN top t ON true
 LEFT JOIN per_debtor pd ON pd.debtor_id = t.debtor_id
@@ -202,7 +203,7 @@ def due_steps(
             stage=stage,
             channel=channel,
             template_key=template_key,
-            debt_ids=tuple(debt_ids),
+            debt_ids=tuple(covered),
             done=tuple(
                 DoneStep(debt_id=d, step_id=s, kind=k, offset_days=o, schedule_break_id=b)
                 for d, s, k, o, b in zip(debt_ids, step_ids, kinds, offsets, break_ids, strict=True)
@@ -219,6 +220,7 @@ def due_steps(
             stage,
             channel,
             template_key,
+            covered,
             debt_ids,
             step_ids,
             kinds,
