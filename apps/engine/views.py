@@ -15,7 +15,7 @@ PREVIEW_DAYS = 30
 
 
 @require_GET
-@require_perm(Perm.EDIT_DEBTS)
+@require_perm(Perm.MANAGE_POLICIES)
 def policy_preview(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = get_object_or_404(Policy, pk=policy_id)
     versions = policy.versions.exclude(status=VersionStatus.RETIRED)

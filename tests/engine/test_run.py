@@ -68,6 +68,7 @@ def test_it_writes_one_message_per_debtor_covering_all_due_debts(actor: Actor, l
         "friendly",
     )
     assert message.policy_version == live_version
+    assert message.step is not None
     assert message.step.offset_days == 1
     assert message.body.startswith("Bonjour Ana Martin")
     assert (run.status, run.run_date, run.debts_considered, run.messages_queued) == (RunStatus.DONE, TODAY, 2, 1)

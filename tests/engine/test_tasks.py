@@ -27,7 +27,7 @@ def runs(tenant: Tenant) -> list[dt.date]:
 
 
 def test_it_starts_each_tenant_s_run_at_its_local_hour_once_a_day(tenant: Tenant, other_tenant: Tenant) -> None:
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     with time_machine.travel(PARIS_08_45, tick=False):
         assert collection_runs_due() == []
     with time_machine.travel(PARIS_09_15, tick=False):
@@ -42,6 +42,6 @@ def test_it_starts_each_tenant_s_run_at_its_local_hour_once_a_day(tenant: Tenant
 
 def test_it_leaves_suspended_tenants_alone(tenant: Tenant) -> None:
     Tenant.objects.filter(pk=tenant.pk).update(status="suspended")
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
     with time_machine.travel(PARIS_09_15, tick=False):
         assert tenant.schema_name not in collection_runs_due()
