@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -75,6 +77,13 @@ def _conditions_sql(step: str) -> str:
 
 
 DONE_TABLE = "engine_stepdone"
+# The preview adds the steps its simulated days acted on (parameters, so no temporary table outlives it).
+DONE_WITH_SIMULATED = """(
+    SELECT debt_id, kind, offset_days, schedule_break_id FROM engine_stepdone
+    UNION ALL
+    SELECT * FROM unnest(%(sim_debt)s::uuid[], %(sim_kind)s::text[], %(sim_offset)s::int[], %(sim_break)s::bigint[])
+        AS sim(debt_id, kind, offset_days, schedule_break_id)
+)"""
 
 DUE_SQL = """
 WITH versions AS (
@@ -176,21 +185,31 @@ ORDER BY t.debtor_id
 
 
 def due_steps(
-    *, today: dt.date, override_version: tuple[int, int] | None = None, done_table: str = DONE_TABLE
+    *,
+    today: dt.date,
+    override_version: tuple[int, int] | None = None,
+    simulated: Sequence[DoneStep] | None = None,
 ) -> DueSteps:
     """The messages due on `today`. `override_version` (policy id, version id) stands in for that policy's live
-    version (the preview of a draft); `done_table` holds the steps already acted on (the preview simulates days)."""
+    version (the preview of a draft); `simulated` are steps taken as acted on besides the recorded ones (the
+    preview's earlier days)."""
     sql = DUE_SQL.format(
-        done=done_table,
+        done=DONE_TABLE if simulated is None else DONE_WITH_SIMULATED,
         step_conditions=_conditions_sql("s"),
         stage_rank=_stage_rank_sql("c.stage"),
         contact_kind=_contact_kind_sql("t.channel"),
     )
     policy_id, version_id = override_version or (0, None)
+    params: dict[str, Any] = {"today": today, "override_policy": policy_id, "override_version": version_id}
+    if simulated is not None:
+        params["sim_debt"] = [d.debt_id for d in simulated]
+        params["sim_kind"] = [d.kind for d in simulated]
+        params["sim_offset"] = [d.offset_days for d in simulated]
+        params["sim_break"] = [d.schedule_break_id for d in simulated]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Compiling this query costs more than running it on a tenant's rows.
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, {"today": today, "override_policy": policy_id, "override_version": version_id})
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     considered = rows[0][0] if rows else 0
     messages = [

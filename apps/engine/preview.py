@@ -1,7 +1,7 @@
 """R2 preview: the next days of a policy under a version, computed by the daily run's own due-step query.
 
-Each simulated day remembers its due steps in a temporary copy of the steps already acted on, so day N+1 sees what
-day N "sent". Nothing is written: no gate decision, no message, no remembered step.
+Each simulated day passes the steps the earlier days acted on to the query, so day N+1 sees what day N "sent".
+Nothing is written: no gate decision, no message, no remembered step.
 """
 
 from __future__ import annotations
@@ -10,15 +10,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
-
 from apps.core.dates import tenant_today
 from apps.debtors.models import Debtor
 from apps.debts.models import Debt
-from apps.engine.due import DONE_TABLE, DueMessage, due_steps
+from apps.engine.due import DoneStep, DueMessage, due_steps
 from apps.policies.models import Channel, PolicyVersion, Stage, VersionStatus
-
-SCRATCH_TABLE = "engine_preview_done"
 
 
 @dataclass(frozen=True)
@@ -67,24 +63,11 @@ class Preview:
 def _simulate(version: PolicyVersion, days: list[dt.date]) -> list[tuple[dt.date, DueMessage]]:
     """The messages `version` would produce for its policy's debtors on each day, each day seeing the ones before."""
     found: list[tuple[dt.date, DueMessage]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
-        # Table names are module constants, never input.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {SCRATCH_TABLE} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT debt_id, kind, offset_days, schedule_break_id FROM {DONE_TABLE}"
-        )
-        for day in days:
-            due = due_steps(today=day, override_version=(version.policy_id, version.pk), done_table=SCRATCH_TABLE)
-            mine = [m for m in due.messages if m.version_id == version.pk]
-            found.extend((day, m) for m in mine)
-            rows = [(d.debt_id, d.kind, d.offset_days, d.schedule_break_id) for m in due.messages for d in m.done]
-            if rows:
-                cursor.executemany(
-                    f"INSERT INTO {SCRATCH_TABLE} (debt_id, kind, offset_days, schedule_break_id) "  # noqa: S608
-                    "VALUES (%s, %s, %s, %s)",
-                    rows,
-                )
+    acted: list[DoneStep] = []
+    for day in days:
+        due = due_steps(today=day, override_version=(version.policy_id, version.pk), simulated=acted)
+        found.extend((day, m) for m in due.messages if m.version_id == version.pk)
+        acted.extend(d for m in due.messages for d in m.done)
     return found
 
 
