@@ -1,4 +1,4 @@
-"""Writes of the contact area: SMS opt-outs from STOP replies (US18)."""
+"""Writes of the contact area: per-channel opt-outs (STOP replies, unsubscribe links, staff, portal)."""
 
 from __future__ import annotations
 
@@ -10,28 +10,43 @@ from apps.debtors.models import ContactPoint, Debtor
 from apps.policies.models import Channel
 
 
-def sms_opt_out_record(
-    *, debtor: Debtor, contact_point: ContactPoint | None = None, evidence: str = "", actor: Actor
+def opt_out_record(
+    *,
+    debtor: Debtor,
+    channel: str,
+    source: str,
+    contact_point: ContactPoint | None = None,
+    evidence: str = "",
+    actor: Actor,
 ) -> ChannelOptOut:
-    """Stop texting `debtor` after a STOP reply. Idempotent: an active SMS opt-out is kept as it is, so a second
-    STOP changes nothing. The gate refuses the next SMS with the rule "stop_keyword"."""
+    """Stop `channel` for `debtor`. Idempotent: an active opt-out for the channel is kept as it is."""
     with transaction.atomic():
         Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-        active = ChannelOptOut.objects.filter(debtor=debtor, channel=Channel.SMS, revoked_at__isnull=True).first()
+        active = ChannelOptOut.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).first()
         if active is not None:
             return active
         opt_out = ChannelOptOut.objects.create(
-            debtor=debtor,
-            channel=Channel.SMS,
-            contact_point=contact_point,
-            source=OptOutSource.STOP_KEYWORD,
-            evidence=evidence[:2000],
+            debtor=debtor, channel=channel, contact_point=contact_point, source=source, evidence=evidence[:2000]
         )
         audit_record(
             actor=actor,
             action="debtor.opt_out",
             obj=debtor,
-            after={"channel": Channel.SMS, "source": OptOutSource.STOP_KEYWORD, "contact_point": contact_point},
+            after={"channel": channel, "source": source, "contact_point": contact_point},
             reason=evidence[:500],
         )
     return opt_out
+
+
+def sms_opt_out_record(
+    *, debtor: Debtor, contact_point: ContactPoint | None = None, evidence: str = "", actor: Actor
+) -> ChannelOptOut:
+    """Stop texting `debtor` after a STOP reply; the gate refuses the next SMS with the rule "stop_keyword"."""
+    return opt_out_record(
+        debtor=debtor,
+        channel=Channel.SMS,
+        source=OptOutSource.STOP_KEYWORD,
+        contact_point=contact_point,
+        evidence=evidence,
+        actor=actor,
+    )

@@ -13,6 +13,7 @@ from apps.audit.services import Actor, audit_record
 from apps.contact.gate import ContactRequest, Verdict, contact_attempt_record, gate_decide
 from apps.contact.keywords import stop_intent
 from apps.contact.models import CallOutcome, ChannelOptOut, OptOutSource
+from apps.contact.services import opt_out_record, sms_opt_out_record
 from apps.debtors.models import ContactPoint, Debtor, Validity
 from apps.debts.models import Debt
 from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
@@ -161,34 +162,6 @@ def message_status_record(
     return message
 
 
-def opt_out_record(
-    *,
-    debtor: Debtor,
-    channel: str,
-    source: str,
-    contact_point: ContactPoint | None = None,
-    evidence: str = "",
-    actor: Actor,
-) -> ChannelOptOut:
-    """Stop `channel` for `debtor` (idempotent: an active opt-out is kept as it is)."""
-    with transaction.atomic():
-        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-        active = ChannelOptOut.objects.filter(debtor=debtor, channel=channel, revoked_at__isnull=True).first()
-        if active is not None:
-            return active
-        opt_out = ChannelOptOut.objects.create(
-            debtor=debtor, channel=channel, contact_point=contact_point, source=source, evidence=evidence[:2000]
-        )
-        audit_record(
-            actor=actor,
-            action="debtor.opt_out",
-            obj=debtor,
-            after={"channel": channel, "source": source, "contact_point": contact_point},
-            reason=evidence[:500],
-        )
-    return opt_out
-
-
 def unsubscribe_record(*, debtor: Debtor, channel: str, actor: Actor) -> ChannelOptOut:
     return opt_out_record(
         debtor=debtor,
@@ -201,22 +174,6 @@ def unsubscribe_record(*, debtor: Debtor, channel: str, actor: Actor) -> Channel
 
 def _stop_intent(text: str) -> bool:
     return bool(stop_intent(text))
-
-
-def _sms_opt_out(*, debtor: Debtor, contact_point: ContactPoint, evidence: str, actor: Actor) -> None:
-    try:
-        from apps.contact.services import sms_opt_out_record
-    except ImportError:
-        opt_out_record(
-            debtor=debtor,
-            channel=Channel.SMS,
-            source=OptOutSource.STOP_KEYWORD,
-            contact_point=contact_point,
-            evidence=evidence,
-            actor=actor,
-        )
-        return
-    sms_opt_out_record(debtor=debtor, contact_point=contact_point, evidence=evidence, actor=actor)
 
 
 def sms_inbound_record(
@@ -244,7 +201,9 @@ def sms_inbound_record(
         if _stop_intent(body):
             inbound.stop_detected = True
             for point in points:
-                _sms_opt_out(debtor=point.debtor, contact_point=point, evidence=f"SMS reply: {body[:200]}", actor=actor)
+                sms_opt_out_record(
+                    debtor=point.debtor, contact_point=point, evidence=f"SMS reply: {body[:200]}", actor=actor
+                )
         inbound.save(update_fields=["debtor", "stop_detected"])
     return inbound
 
