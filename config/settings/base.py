@@ -212,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.debts.tasks.debts_mark_overdue_all_tenants",
         "schedule": 3600.0,
     },
+    "debtors-segments-recompute": {
+        "task": "apps.debtors.tasks.segments_recompute_all_tenants",
+        "schedule": 3600.0,
+    },
     "engine-collection-runs-due": {
         "task": "apps.engine.tasks.collection_runs_due",
         "schedule": 15 * 60.0,
