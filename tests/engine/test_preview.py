@@ -69,3 +69,15 @@ def test_it_refuses_the_preview_to_agents(
 ) -> None:
     url = reverse("engine:preview", kwargs={"policy_id": live_version.policy_id})
     assert client_for(agent).get(url).status_code == 403
+
+
+def test_the_version_page_links_to_its_preview(
+    live_version: PolicyVersion, manager: object, client_for: Callable[..., Client]
+) -> None:
+    client = client_for(manager)
+    page = client.get(
+        reverse("policies:version", kwargs={"policy_id": live_version.policy_id, "number": live_version.number})
+    )
+    link = reverse("engine:preview", kwargs={"policy_id": live_version.policy_id}) + f"?version={live_version.pk}"
+    assert link in page.content.decode()
+    assert client.get(link).status_code == 200
