@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from apps.audit.models import AuditEvent
+from apps.contact.models import GateDecision
+from apps.contact.selectors import gate_decisions_for_debtor
 from apps.core.dates import tenant_today
 from apps.debtors.models import ContactPoint, Debtor
 from apps.debts.models import ACTIVE_STATUSES, Debt, DebtStatus, EntryKind, LedgerEntry
 from apps.debts.selectors import HistoryRow, audit_history, days_past_due
+from apps.outbox.models import Message
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,3 +146,15 @@ def debtor_page(debtor: Debtor) -> DebtorPage:
         payment_history=payment_history(views),
         history=audit_history(debtor_audit_events(debtor, contacts)),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactTimeline:
+    messages: list[Message]
+    refusals: list[GateDecision]
+
+
+def debtor_contact_timeline(debtor: Debtor, *, limit: int = 50) -> ContactTimeline:
+    """The messages written to the debtor and the contact gate's refusals and deferrals, newest first."""
+    messages = list(Message.objects.filter(debtor=debtor).order_by("-created_at")[:limit])
+    return ContactTimeline(messages, list(gate_decisions_for_debtor(debtor, refusals_only=True, limit=limit)))

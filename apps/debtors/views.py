@@ -20,7 +20,7 @@ from apps.debtors import services
 from apps.debtors.filters import DebtorFilter
 from apps.debtors.forms import ContactPointForm, DebtorForm, add_domain_error
 from apps.debtors.models import ContactPoint, Debtor
-from apps.debtors.selectors import debtor_list_queryset, debtor_page, debtor_rows
+from apps.debtors.selectors import debtor_contact_timeline, debtor_list_queryset, debtor_page, debtor_rows
 
 PAGE_SIZE = 50
 UNPROCESSABLE = 422
@@ -49,7 +49,8 @@ def debtor_list(request: HttpRequest) -> HttpResponse:
 @require_perm(Perm.VIEW)
 def debtor_detail(request: HttpRequest, debtor_id: UUID) -> HttpResponse:
     debtor = get_object_or_404(Debtor, pk=debtor_id)
-    return render(request, "debtors/detail.html", {"view": debtor_page(debtor), "debtor": debtor})
+    context = {"view": debtor_page(debtor), "debtor": debtor, "contact": debtor_contact_timeline(debtor)}
+    return render(request, "debtors/detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
