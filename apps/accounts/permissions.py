@@ -22,12 +22,15 @@ class Perm(enum.StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_TENANT = "manage_tenant"
     MANAGE_POLICIES = "manage_policies"  # collection policies, message templates, margins, contact rules
+    CONTACT_DEBTORS = "contact_debtors"  # send a message by hand (through the contact gate)
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
-    Role.MANAGER: frozenset({Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES}),
-    Role.AGENT: frozenset({Perm.VIEW}),
+    Role.MANAGER: frozenset(
+        {Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES, Perm.CONTACT_DEBTORS}
+    ),
+    Role.AGENT: frozenset({Perm.VIEW, Perm.CONTACT_DEBTORS}),
     Role.VIEWER: frozenset({Perm.VIEW}),
 }
 

@@ -17,6 +17,7 @@ from apps.debtors.models import ContactPoint, Debtor
 from apps.debts.models import ACTIVE_STATUSES, Debt, DebtStatus, EntryKind, LedgerEntry
 from apps.debts.selectors import HistoryRow, audit_history, days_past_due
 from apps.outbox.models import Message
+from apps.policies.models import Channel, MessageTemplate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,9 +153,12 @@ def debtor_page(debtor: Debtor) -> DebtorPage:
 class ContactTimeline:
     messages: list[Message]
     refusals: list[GateDecision]
+    email_templates: list[str]
 
 
 def debtor_contact_timeline(debtor: Debtor, *, limit: int = 50) -> ContactTimeline:
     """The messages written to the debtor and the contact gate's refusals and deferrals, newest first."""
     messages = list(Message.objects.filter(debtor=debtor).order_by("-created_at")[:limit])
-    return ContactTimeline(messages, list(gate_decisions_for_debtor(debtor, refusals_only=True, limit=limit)))
+    refusals = list(gate_decisions_for_debtor(debtor, refusals_only=True, limit=limit))
+    keys = MessageTemplate.objects.filter(channel=Channel.EMAIL).values_list("key", flat=True).distinct()
+    return ContactTimeline(messages, refusals, sorted(keys))

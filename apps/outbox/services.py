@@ -8,16 +8,23 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, audit_record
 from apps.contact.gate import ContactRequest, Verdict, contact_attempt_record, gate_decide
 from apps.contact.keywords import stop_intent
 from apps.contact.models import CallOutcome, ChannelOptOut, OptOutSource
 from apps.contact.services import opt_out_record, sms_opt_out_record
+from apps.core.dates import tenant_today
+from apps.core.errors import DomainError
+from apps.core.tenancy import current_tenant
 from apps.debtors.models import ContactPoint, Debtor, Validity
-from apps.debts.models import Debt
+from apps.debts.models import ACTIVE_STATUSES, Debt
 from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
+from apps.outbox.unsubscribe import unsubscribe_url
 from apps.policies.models import Channel, MessageTemplate, PolicyVersion, Step
+from apps.policies.rendering import render_message
+from apps.policies.selectors import template_get
 
 # Statuses a provider callback may move a message out of (a late "sent" never undoes "delivered").
 CALLBACK_FROM: dict[str, set[str]] = {
@@ -240,3 +247,58 @@ def phone_task_done(*, message: Message, outcome: str, actor: Actor) -> Message:
         if outcome == CallOutcome.WRONG_NUMBER:
             contact_point_mark_invalid(contact_point=message.contact_point, note="wrong number (call)", actor=actor)
     return message
+
+
+def manual_email_send(*, debtor: Debtor, template_key: str, actor: Actor) -> tuple[Verdict, Message | None]:
+    """An agent's email to a debtor from a template, about all their open debts. It passes the contact gate like
+    every automatic message: refused → nothing is written; deferred → written to go when the gate allows.
+    Sending the same template twice on one day writes one message."""
+    tenant = current_tenant()
+    template = template_get(template_key, Channel.EMAIL, debtor.preferred_language or tenant.default_locale)
+    if template is None:
+        raise DomainError(_("There is no email template “%(key)s”.") % {"key": template_key}, field="template")
+    contact_point = (
+        ContactPoint.objects.filter(debtor=debtor, kind="email").order_by("-is_primary", "created_at").first()
+    )
+    debts = list(Debt.objects.filter(debtor=debtor, status__in=ACTIVE_STATUSES).order_by("due_date"))
+    verdict = gate_decide(
+        ContactRequest(
+            debtor=debtor,
+            channel=Channel.EMAIL,
+            at=timezone.now(),
+            debts=tuple(debts),
+            contact_point=contact_point,
+            template=template,
+            source=Source.MANUAL,
+            actor_label=actor.label,
+        )
+    )
+    if verdict.outcome == "deny":
+        return verdict, None
+    rendered = render_message(
+        template=template,
+        debtor=debtor,
+        debts=debts,
+        tenant=tenant,
+        links={"opt_out_link": unsubscribe_url(debtor_id=debtor.pk, channel=Channel.EMAIL)},
+    )
+    message = message_enqueue(
+        idempotency_key=f"manual:{tenant_today()}:{debtor.pk}:{template.key}",
+        debtor=debtor,
+        debts=debts,
+        channel=Channel.EMAIL,
+        contact_point=contact_point,
+        template=template,
+        rendered=rendered,
+        stage=template.stage,
+        source=Source.MANUAL,
+        not_before=verdict.defer_until,
+        actor_label=actor.label,
+    )
+    audit_record(
+        actor=actor,
+        action="message.manual_email",
+        obj=debtor,
+        after={"template": template.key, "message": str(message.pk), "gate": verdict.outcome, "rule": verdict.rule},
+    )
+    return verdict, message

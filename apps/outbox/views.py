@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.permissions import Perm, require_perm
 from apps.audit.services import Actor
 from apps.contact.models import CallOutcome
+from apps.core.errors import DomainError
 from apps.debtors.models import Debtor
 from apps.outbox import selectors, services
 from apps.outbox.models import Message, MessageStatus
@@ -117,3 +118,33 @@ def phone_task_done(request: HttpRequest, message_id: str) -> HttpResponse:
     services.phone_task_done(message=message, outcome=outcome, actor=Actor.for_user(request.user))
     messages.success(request, _("Call recorded for %(name)s.") % {"name": message.debtor.name})
     return redirect("outbox:phone_tasks")
+
+
+@require_POST
+@require_perm(Perm.CONTACT_DEBTORS)
+def manual_email(request: HttpRequest, debtor_id: str) -> HttpResponse:
+    """Send an email template to a debtor by hand; the contact gate decides, and the page says what it decided."""
+    debtor = get_object_or_404(Debtor, pk=debtor_id)
+    try:
+        verdict, message = services.manual_email_send(
+            debtor=debtor, template_key=request.POST.get("template_key", ""), actor=Actor.for_user(request.user)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if message is None:
+            messages.error(
+                request, _("Not sent: %(detail)s (rule: %(rule)s).") % {"detail": verdict.detail, "rule": verdict.rule}
+            )
+        elif verdict.defer_until is not None:
+            messages.success(
+                request,
+                _("Queued. The contact rules allow it from %(when)s (%(detail)s).")
+                % {
+                    "when": timezone.localtime(verdict.defer_until).strftime("%Y-%m-%d %H:%M"),
+                    "detail": verdict.detail,
+                },
+            )
+        else:
+            messages.success(request, _("Email queued for %(to)s.") % {"to": message.to_address})
+    return redirect("debtors:detail", debtor_id=debtor.pk)
