@@ -104,7 +104,7 @@ def policies_install_defaults(*, tenant: Any = None) -> None:
             [MessageTemplate(**row) for row in defaults.default_templates(jurisdiction, role)], ignore_conflicts=True
         )
         installed: dict[str, Any] = {"templates": MessageTemplate.objects.count() - existing}
-        if not Policy.objects.filter(name=defaults.POLICY_NAME).exists():
+        if not Policy.objects.exists():  # a tenant that renamed or replaced it keeps its own
             policy = Policy.objects.create(name=defaults.POLICY_NAME)
             version = PolicyVersion.objects.create(
                 policy=policy,
