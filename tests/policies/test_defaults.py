@@ -11,7 +11,16 @@ from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditEvent
 from apps.policies.defaults import default_templates
-from apps.policies.models import ContactRules, Margins, MessageTemplate, Policy, Stage, VersionStatus
+from apps.policies.models import (
+    ContactRules,
+    Margins,
+    MessageTemplate,
+    Policy,
+    PolicyVersion,
+    Stage,
+    Step,
+    VersionStatus,
+)
 from apps.policies.selectors import contact_rules_get, first_letter_key, live_version, margins_get, policy_for_segment
 from apps.policies.services import policies_install_defaults
 from apps.policies.validation import template_check
@@ -96,11 +105,13 @@ def test_it_sets_us_quiet_hours_call_caps_and_a_firm_second_letter(other_tenant:
 
 
 def test_it_installs_polish_defaults_once_however_often_it_runs(tenant: Tenant) -> None:
-    # A blank schema but for acme's policy, renamed (versions are protected from deletion).
+    # A blank schema.
     MessageTemplate.objects.all().delete()
     ContactRules.objects.all().delete()
     Margins.objects.all().delete()
-    Policy.objects.filter(name="Standard").update(name="Old standard")
+    Step.objects.all().delete()
+    PolicyVersion.objects.all().delete()
+    Policy.objects.all().delete()
     poland = SimpleNamespace(jurisdiction="PL", role="creditor", currency="PLN")
 
     policies_install_defaults(tenant=poland)
@@ -117,3 +128,9 @@ def test_it_installs_polish_defaults_once_however_often_it_runs(tenant: Tenant) 
     installs = AuditEvent.objects.filter(action="policies.defaults_installed", object_repr="Standard (PL)")
     assert installs.count() == 1
     assert installs.get().after["templates"] == len(default_templates("PL", "creditor"))
+
+
+def test_it_leaves_a_renamed_policy_alone(tenant: Tenant) -> None:
+    Policy.objects.filter(name="Standard").update(name="Our own")
+    policies_install_defaults(tenant=tenant)
+    assert list(Policy.objects.values_list("name", flat=True)) == ["Our own"]
