@@ -15,15 +15,13 @@ import argparse
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from scratch import scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "amiable_bench_import"
 TARGET_RATIO = 3.0
 HEADER = [
@@ -50,21 +48,6 @@ WHAT = ["Abonnement", "Maintenance", "Réparation", "Fourniture", "Prestation de
 
 
 ASCII = str.maketrans("éèëïô", "eeeio")
-
-
-def server_url() -> str:
-    return os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/amiable")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_execute(url: str, sql: str) -> None:
-    conninfo = with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -147,36 +130,26 @@ def main() -> int:
     args = parser.parse_args()
     rows = args.rows or (100_000 if args.quick else 1_000_000)
 
-    url = server_url()
-    bench_url = with_database(url, BENCH_DB)
-    admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    admin_execute(url, f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    workdir = Path(tempfile.mkdtemp(prefix="amiable-bench-import-"))
-    os.environ["AMIABLE_MEDIA_ROOT"] = str(workdir / "media")
-    sys.path.insert(0, str(ROOT))
+    with (
+        tempfile.TemporaryDirectory(prefix="amiable-bench-import-", ignore_cleanup_errors=True) as tmp,
+        scratch_database(
+            BENCH_DB,
+            keep=args.keep,
+            env={"CELERY_TASK_ALWAYS_EAGER": "true", "AMIABLE_MEDIA_ROOT": str(Path(tmp) / "media")},
+        ) as scratch,
+    ):
+        import logging
 
-    import django
+        logging.getLogger("apps.imports").setLevel(logging.DEBUG if os.environ.get("BENCH_DEBUG") else logging.INFO)
 
-    django.setup()
-    import logging
+        from django.core.files import File
+        from django.db import connection
 
-    logging.getLogger("apps.imports").setLevel(logging.DEBUG if os.environ.get("BENCH_DEBUG") else logging.INFO)
+        from apps.audit.services import Actor
+        from apps.imports.models import ImportJob
+        from apps.imports.services import import_job_configure, import_job_create, import_job_start
+        from apps.tenants.services import tenant_create
 
-    from django.core.files import File
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from apps.audit.services import Actor
-    from apps.imports.models import ImportJob
-    from apps.imports.services import import_job_configure, import_job_create, import_job_start
-    from apps.tenants.services import tenant_create
-
-    try:
-        call_command("migrate_all", verbosity=0)
         tenant, owner = tenant_create(
             subdomain="benchimport",
             legal_name="Bench Recouvrement SAS",
@@ -191,13 +164,13 @@ def main() -> int:
             currency="EUR",
             timezone="Europe/Paris",
         )
-        csv_path = workdir / "debts.csv"
+        csv_path = Path(tmp) / "debts.csv"
         t0 = time.perf_counter()
         write_csv(csv_path, rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(f"generated {rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
 
-        baseline = baseline_copy(bench_url, csv_path)
+        baseline = baseline_copy(scratch.url, csv_path)
         print(f"baseline psql \\copy into a plain table: {baseline:.2f} s")
 
         connection.set_tenant(tenant)
@@ -222,13 +195,8 @@ def main() -> int:
         print(f"upload (store, detect encoding, check) {upload_s:.2f} s; mapping and task {elapsed - upload_s:.2f} s")
         ratio = elapsed / baseline
         print(f"import: {elapsed:.2f} s vs baseline {baseline:.2f} s = {ratio:.2f}x (target <= {TARGET_RATIO:g}x)")
-    finally:
-        connections.close_all()
-        if not args.keep:
-            admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        subprocess.run(["rm", "-rf", str(workdir)], check=False)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -18,29 +18,15 @@ import argparse
 import datetime as dt
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from scratch import CELERY_NO_WORKER, ROOT, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "amiable_bench_letters"
 TARGET_RATIO = 1.3
 TARGET_PER_CORE = 10.0
 SAMPLE = 15
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_execute(url: str, sql: str) -> None:
-    conninfo = with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def main() -> int:
@@ -50,44 +36,29 @@ def main() -> int:
     args = parser.parse_args()
     count = 100 if args.quick else 1000
 
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/amiable")
-    admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    admin_execute(url, f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     os.environ.setdefault("AMIABLE_MEDIA_ROOT", str(ROOT / "var" / "bench-media"))
-    sys.path.insert(0, str(ROOT))
+    with scratch_database(BENCH_DB, keep=args.keep, env=CELERY_NO_WORKER) as scratch:
+        import logging
 
-    import logging
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-    import django
+        from django.db import transaction
+        from django_tenants.utils import tenant_context
+        from weasyprint import HTML
 
-    django.setup()
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        from apps.audit.services import Actor
+        from apps.debtors.models import ContactPoint, Debtor
+        from apps.debts.services import debt_create
+        from apps.engine.models import CollectionRun
+        from apps.outbox.letters import letters_html, letters_merge, run_letters
+        from apps.outbox.models import Source
+        from apps.outbox.services import message_enqueue
+        from apps.policies.models import Channel
+        from apps.policies.rendering import render_message
+        from apps.policies.selectors import template_get
+        from apps.tenants.services import tenant_create
 
-    from django.core.management import call_command
-    from django.db import transaction
-    from django_tenants.utils import tenant_context
-    from weasyprint import HTML
-
-    from apps.audit.services import Actor
-    from apps.debtors.models import ContactPoint, Debtor
-    from apps.debts.services import debt_create
-    from apps.engine.models import CollectionRun
-    from apps.outbox.letters import letters_html, letters_merge, run_letters
-    from apps.outbox.models import Source
-    from apps.outbox.services import message_enqueue
-    from apps.policies.models import Channel
-    from apps.policies.rendering import render_message
-    from apps.policies.selectors import template_get
-    from apps.tenants.services import tenant_create
-
-    try:
         started = time.perf_counter()
-        call_command("migrate_all", verbosity=0)
         tenant, _owner = tenant_create(
             subdomain="letters",
             legal_name="Bench Recouvrement SAS",
@@ -142,7 +113,7 @@ def main() -> int:
             points = {p.debtor_id: p for p in ContactPoint.objects.filter(kind="address")}
             print(
                 f"scratch database {BENCH_DB}: {count} debtors with 2 debts each "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"in {scratch.migrated_in + time.perf_counter() - started:.1f} s"
             )
 
             run = CollectionRun.objects.create(run_date=today)
@@ -191,13 +162,7 @@ def main() -> int:
         ratio = letters_wall / baseline
         print(f"letters/s per core: {per_core:.1f} (target >= {TARGET_PER_CORE:g})")
         print(f"letters: {letters_wall:.2f} s vs baseline {baseline:.2f} s = {ratio:.2f}x (target <= {TARGET_RATIO}x)")
-        return 0
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,29 +15,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from scratch import scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "amiable_bench_tenants"
 TARGET_RATIO = 1.5
 TARGET_SECONDS = 2.0
-
-
-def server_url() -> str:
-    return os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/amiable")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin_execute(url: str, sql: str) -> None:
-    conninfo = with_database(url, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def backend_cpu_seconds(pid: int) -> float | None:
@@ -63,29 +46,14 @@ def main() -> int:
     args = parser.parse_args()
     total = 50 if args.quick else 200
 
-    url = server_url()
-    admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    admin_execute(url, f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
+    with scratch_database(BENCH_DB, keep=args.keep) as scratch:
+        from django.db import connection
+        from django.db.migrations.recorder import MigrationRecorder
 
-    import django
+        from apps.tenants.services import tenant_create
 
-    django.setup()
-
-    from django.core.management import call_command
-    from django.db import connection, connections
-    from django.db.migrations.recorder import MigrationRecorder
-
-    from apps.tenants.services import tenant_create
-
-    try:
-        started = time.perf_counter()
-        call_command("migrate_all", verbosity=0)
         migrations = MigrationRecorder.Migration.objects.count()
-        print(f"scratch database {BENCH_DB}: migrate_all in {time.perf_counter() - started:.1f} s")
+        print(f"scratch database {BENCH_DB}: migrate_all in {scratch.migrated_in:.1f} s")
 
         times: list[float] = []
         cpu: list[float] = []
@@ -139,10 +107,6 @@ def main() -> int:
         last = window_median(times, total)
         ratio = last / baseline
         print(f"tenants: {last:.3f} s vs baseline {baseline:.3f} s = {ratio:.2f}x (target <= {TARGET_RATIO}x)")
-    finally:
-        connections.close_all()
-        if not args.keep:
-            admin_execute(url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
     return 0
 
 
