@@ -14,6 +14,7 @@ from apps.contact.models import GateDecision
 from apps.contact.selectors import gate_decisions_for_debtor
 from apps.core.dates import tenant_today
 from apps.debtors.models import ContactPoint, Debtor
+from apps.debtors.segments import RULES as SEGMENT_RULES
 from apps.debts.models import ACTIVE_STATUSES, Debt, DebtStatus, EntryKind, LedgerEntry
 from apps.debts.selectors import HistoryRow, audit_history, days_past_due
 from apps.outbox.models import Message
@@ -90,6 +91,11 @@ class DebtorPage:
     open_balances: list[Amount]
     payment_history: PaymentHistory
     history: list[HistoryRow]
+
+    @property
+    def segment_label(self) -> str:
+        labels = {rule.key: str(rule.label) for rule in SEGMENT_RULES}
+        return labels.get(self.debtor.segment, "")
 
 
 def _per_currency(amounts: dict[str, int]) -> list[Amount]:

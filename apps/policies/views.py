@@ -14,6 +14,7 @@ from apps.accounts.permissions import Perm, require_perm, user_has_perm
 from apps.audit.services import Actor
 from apps.core.errors import DomainError
 from apps.debtors.forms import add_domain_error
+from apps.debtors.segments import RULES as SEGMENT_RULES
 from apps.debtors.views import UNPROCESSABLE, is_fragment_request
 from apps.policies import services
 from apps.policies.forms import ContactRulesForm, MarginsForm, PolicyForm, StepForm, TemplateForm
@@ -42,7 +43,8 @@ def policy_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Policy %(name)s created with an empty draft.") % {"name": policy.name})
             return redirect("policies:version", policy_id=policy.pk, number=1)
     status = UNPROCESSABLE if form.errors else 200
-    return render(request, "policies/list.html", {"rows": policy_rows(), "form": form}, status=status)
+    context = {"rows": policy_rows(), "form": form, "segment_rules": SEGMENT_RULES}
+    return render(request, "policies/list.html", context, status=status)
 
 
 @require_GET
