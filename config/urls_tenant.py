@@ -12,5 +12,6 @@ urlpatterns = [
     path("engine/", include("apps.engine.urls")),
     path("outbox/", include("apps.outbox.urls")),
     path("api/", include("apps.api.urls")),
+    path("p/", include("apps.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

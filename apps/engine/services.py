@@ -24,6 +24,7 @@ from apps.outbox.unsubscribe import unsubscribe_url
 from apps.policies.models import Channel, MessageTemplate, Step, StepKind
 from apps.policies.rendering import RenderedMessage, debt_amounts, render_text
 from apps.policies.selectors import template_get
+from apps.portal.links import portal_link
 
 RUN_ACTOR = "collection run"
 BATCH = 2000
@@ -232,10 +233,11 @@ def _deliver(message_ids: list[str]) -> None:
 
 
 def _links(m: DueMessage) -> dict[str, str]:
-    # The portal (payment page) links arrive with the portal; electronic messages carry their one-click opt-out.
+    # Every message carries the debtor's portal link; electronic messages also carry their one-click opt-out.
+    links = {"portal_link": portal_link(m.debtor_id)}
     if m.channel in (Channel.EMAIL, Channel.SMS):
-        return {"opt_out_link": unsubscribe_url(debtor_id=m.debtor_id, channel=m.channel)}
-    return {}
+        links["opt_out_link"] = unsubscribe_url(debtor_id=m.debtor_id, channel=m.channel)
+    return links
 
 
 def _done_rows(run: CollectionRun, m: DueMessage, outcome: str, message: Message | None) -> Iterable[StepDone]:

@@ -25,6 +25,7 @@ from apps.outbox.unsubscribe import unsubscribe_url
 from apps.policies.models import Channel, MessageTemplate, PolicyVersion, Step
 from apps.policies.rendering import render_message
 from apps.policies.selectors import template_get
+from apps.portal.links import portal_link
 
 # Statuses a provider callback may move a message out of (a late "sent" never undoes "delivered").
 CALLBACK_FROM: dict[str, set[str]] = {
@@ -280,7 +281,10 @@ def manual_email_send(*, debtor: Debtor, template_key: str, actor: Actor) -> tup
         debtor=debtor,
         debts=debts,
         tenant=tenant,
-        links={"opt_out_link": unsubscribe_url(debtor_id=debtor.pk, channel=Channel.EMAIL)},
+        links={
+            "opt_out_link": unsubscribe_url(debtor_id=debtor.pk, channel=Channel.EMAIL),
+            "portal_link": portal_link(debtor),
+        },
     )
     message = message_enqueue(
         idempotency_key=f"manual:{tenant_today()}:{debtor.pk}:{template.key}",

@@ -55,6 +55,7 @@ TENANT_APPS = [
     "apps.engine",
     "apps.outbox",
     "apps.contact",
+    "apps.portal",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -154,6 +155,9 @@ AMIABLE_IMPORT_MAX_BYTES = env.int("AMIABLE_IMPORT_MAX_BYTES", default=200 * 102
 
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Amiable <no-reply@amiable.localhost>")
+
+# Days a debtor's personal portal link in a message keeps working (the fallback sign-in works after).
+AMIABLE_PORTAL_LINK_DAYS = env.int("AMIABLE_PORTAL_LINK_DAYS", default=60)
 
 # SMS provider: "apps.outbox.sms.console.ConsoleSmsBackend" (development: AMIABLE_SMS_FILE or stdout) or
 # "apps.outbox.sms.twilio.TwilioSmsBackend" with the AMIABLE_TWILIO_* values.
