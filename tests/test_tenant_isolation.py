@@ -26,6 +26,7 @@ from apps.imports.models import ImportJob
 from apps.outbox.models import Message
 from apps.outbox.unsubscribe import unsubscribe_token
 from apps.policies.services import policy_create, step_add, template_save
+from apps.portal.links import portal_token
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -112,10 +113,12 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
             created_by_label="test",
         )
         unsubscribe = unsubscribe_token(debtor_id=debtor.pk, channel="email")
+        portal = portal_token(debtor_id=debtor.pk)
     connection.set_tenant(tenant)
     return {
         "message_id": phone_task.pk,
         "unsubscribe_token": unsubscribe,
+        "portal_token": portal,
         "debtor_id": debtor.pk,
         "contact_id": contact.pk,
         "debt_id": debt.pk,
@@ -139,6 +142,8 @@ def kwargs_for(url_name: str, names: list[str], objects: dict[str, Any]) -> dict
             values[name] = "dispute"
         elif url_name == "outbox:unsubscribe":
             values[name] = objects["unsubscribe_token"]
+        elif url_name == "portal:open":
+            values[name] = objects["portal_token"]
         elif name == "public_id" and "invitation" in url_name:
             values[name] = objects["invitation"]
         else:
@@ -170,6 +175,7 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
         checked.append(url_name)
     assert "debts:detail" in checked
     assert "debtors:contact_edit" in checked
+    assert {"portal:open", "portal:letter_pdf"} <= set(checked)
 
 
 def test_an_api_key_of_one_tenant_gets_404_for_every_object_of_another(globex_objects, tenant, owner):
