@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 
 from django.db.models import Prefetch
@@ -23,9 +24,19 @@ class DebtView:
 @dataclasses.dataclass(frozen=True)
 class Overview:
     debts: list[DebtView]
-    payments: list[LedgerEntry]
+    payments: list[PaymentRow]
     messages: list[Message]
     totals: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentRow:
+    """A payment as the debtor reads it: a positive amount against one of their debts."""
+
+    occurred_on: dt.date
+    debt_reference: str
+    amount_minor: int
+    currency: str
 
 
 # Messages the debtor has been sent (or that are on their way to them); cancelled and failed ones never reached them.
@@ -39,15 +50,19 @@ def portal_overview(debtor: Debtor) -> Overview:
         .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.order_by("occurred_on", "id")))
     )
     views = []
-    payments: list[LedgerEntry] = []
+    payments: list[PaymentRow] = []
     totals: dict[str, int] = {}
     for debt in debts:
         entries = list(debt.entries.all())
         balance = sum(e.amount_minor for e in entries)
         views.append(DebtView(debt, itemised_balance(entries), balance))
-        payments.extend(e for e in entries if e.kind == EntryKind.PAYMENT)
+        payments.extend(
+            PaymentRow(e.occurred_on, debt.external_ref, -e.amount_minor, e.currency)
+            for e in entries
+            if e.kind == EntryKind.PAYMENT
+        )
         totals[debt.currency] = totals.get(debt.currency, 0) + balance
-    payments.sort(key=lambda e: (e.occurred_on, e.pk), reverse=True)
+    payments.sort(key=lambda p: (p.occurred_on, p.debt_reference), reverse=True)
     messages = list(
         Message.objects.filter(debtor=debtor, status__in=SHOWN_STATUSES)
         .only("id", "channel", "subject", "created_at", "sent_at", "pdf", "debtor_id")
