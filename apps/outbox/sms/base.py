@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import Any
 
@@ -34,22 +35,24 @@ class StatusReport:
     invalid_number: bool = False
 
 
-class SmsBackend:
+class SmsBackend(abc.ABC):
     name = ""
     # Whether sending the same idempotency key twice sends once: only then may a stale send be retried.
     idempotent = True
 
+    @abc.abstractmethod
     def send(self, *, to: str, body: str, idempotency_key: str) -> str:
         """Hand one SMS to the provider and return its id for the message. Sending the same key twice must not
         send twice where the provider supports it."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def verify(self, request: HttpRequest) -> bool:
         """Whether an inbound webhook request really comes from the provider."""
-        raise NotImplementedError
+        ...
 
-    def parse_inbound(self, data: Any) -> InboundSms:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def parse_inbound(self, data: Any) -> InboundSms: ...
 
-    def parse_status(self, data: Any) -> StatusReport:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def parse_status(self, data: Any) -> StatusReport: ...
