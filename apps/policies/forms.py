@@ -32,7 +32,7 @@ class PolicyForm(forms.Form):
     segments = forms.CharField(
         label=_("Segments"),
         required=False,
-        help_text=_("Comma-separated, e.g. repeatedly-late, at-risk. Empty: every debtor."),
+        help_text=_("Comma-separated, e.g. repeatedly_late, at_risk. Empty: every debtor."),
     )
     priority = forms.IntegerField(
         label=_("Priority"), min_value=0, initial=50, help_text=_("Lower wins when several policies match.")
