@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.debtors.models import ContactPoint, Debtor
 from apps.debts.models import Debt
@@ -19,8 +20,9 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     BOUNCED = "bounced", _("Bounced")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A message is feminine in French and Polish, unlike a debt or an import: their own translation context.
+    FAILED = "failed", pgettext_lazy("message status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("message status", "Cancelled")
 
 
 class Source(models.TextChoices):
