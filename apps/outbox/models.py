@@ -20,7 +20,7 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     BOUNCED = "bounced", _("Bounced")
-    # A message is feminine in French and Polish, unlike a debt or an import: their own translation context.
+    # "Cancelled" and "Failed" agree with a message, not a debt or an import, in French and Polish: own context.
     FAILED = "failed", pgettext_lazy("message status", "Failed")
     CANCELLED = "cancelled", pgettext_lazy("message status", "Cancelled")
 
