@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -39,11 +40,8 @@ def _detect_encoding(sample: bytes, at_eof: bool, preferred: tuple[str, ...]) ->
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
-    except UnicodeDecodeError:
-        pass
-    else:
         return "utf-8"
     if b"\x00" in sample:
         raise DomainError(
