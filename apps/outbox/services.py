@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from apps.audit.services import Actor, audit_record
 from apps.contact.gate import ContactRequest, Verdict, contact_attempt_record, gate_decide
 from apps.contact.keywords import stop_intent
-from apps.contact.models import CallOutcome, ChannelOptOut, OptOutSource
+from apps.contact.models import CallOutcome, ChannelOptOut, GateOutcome, OptOutSource
 from apps.contact.services import opt_out_record, sms_opt_out_record
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
 from apps.core.tenancy import current_tenant
-from apps.debtors.models import ContactPoint, Debtor, Validity
+from apps.debtors.models import ContactKind, ContactPoint, Debtor, Validity
 from apps.debts.models import ACTIVE_STATUSES, Debt
 from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
 from apps.outbox.unsubscribe import unsubscribe_url
@@ -259,7 +259,7 @@ def manual_email_send(*, debtor: Debtor, template_key: str, actor: Actor) -> tup
     if template is None:
         raise DomainError(_("There is no email template “%(key)s”.") % {"key": template_key}, field="template")
     contact_point = (
-        ContactPoint.objects.filter(debtor=debtor, kind="email").order_by("-is_primary", "created_at").first()
+        ContactPoint.objects.filter(debtor=debtor, kind=ContactKind.EMAIL).order_by("-is_primary", "created_at").first()
     )
     debts = list(Debt.objects.filter(debtor=debtor, status__in=ACTIVE_STATUSES).order_by("due_date"))
     verdict = gate_decide(
@@ -274,7 +274,7 @@ def manual_email_send(*, debtor: Debtor, template_key: str, actor: Actor) -> tup
             actor_label=actor.label,
         )
     )
-    if verdict.outcome == "deny":
+    if verdict.outcome == GateOutcome.DENY:
         return verdict, None
     rendered = render_message(
         template=template,
