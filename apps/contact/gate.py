@@ -189,6 +189,7 @@ def _holidays(country: str, year: int) -> Any:
     try:
         return holidays.country_holidays(country, years=year)
     except NotImplementedError:
+        # The holidays package has no calendar for this country: no public-holiday rule applies there.
         return {}
 
 
