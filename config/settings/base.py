@@ -56,6 +56,9 @@ TENANT_APPS = [
     "apps.outbox",
     "apps.contact",
     "apps.portal",
+    "apps.casework",
+    "apps.arrangements",
+    "apps.payments",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
