@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from apps.audit.services import Actor, audit_record
 from apps.debtors.models import ContactPoint, Debtor
 from apps.debts.models import Debt
 
@@ -21,10 +23,22 @@ MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
 
 
-def portal_enter(request: HttpRequest, debtor_id: object) -> None:
+def portal_enter(request: HttpRequest, debtor: Debtor, *, how: str) -> None:
+    """Open the portal for a debtor ("link" or "sign-in"), and write it in the audit log with the client address."""
     # A new session key on entry: a session id planted before the link was opened is worth nothing after.
     request.session.cycle_key()
-    request.session[SESSION_KEY] = str(debtor_id)
+    request.session[SESSION_KEY] = str(debtor.pk)
+    audit_record(
+        actor=portal_actor(debtor),
+        action=f"portal.entered_by_{how.replace('-', '_')}",
+        obj=debtor,
+        after={"client": client_ip(request)},
+    )
+
+
+def portal_actor(debtor: Debtor) -> Actor:
+    """Who the audit log names for what a debtor does in the portal (one label for every portal action)."""
+    return Actor.system(f"debtor {debtor.external_ref} (portal)")
 
 
 def portal_leave(request: HttpRequest) -> None:
@@ -62,6 +76,15 @@ def signin_failure_record(*, reference: str, ip: str) -> None:
     now = timezone.now()
     for key in _keys(reference, ip):
         cache.set(key, [*_recent(key, now), now.timestamp()], timeout=int(LOCKOUT.total_seconds()))
+    if signin_locked(reference=reference, ip=ip):
+        # The failure that locks is audited (staff see guessing); the reference typed is kept, never the detail.
+        audit_record(
+            actor=Actor.system("portal sign-in"),
+            action="portal.sign_in_locked",
+            object_type="portal.sign_in",
+            object_repr=reference[:200],
+            after={"reference": reference[:100], "client": ip, "minutes": int(LOCKOUT.total_seconds() // 60)},
+        )
 
 
 def signin_failures_clear(*, reference: str, ip: str) -> None:
@@ -69,7 +92,14 @@ def signin_failures_clear(*, reference: str, ip: str) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # The proxy in front of gunicorn sets REMOTE_ADDR; a client-sent X-Forwarded-For is not trusted here.
+    """The client's address for the lockout. Behind AMIABLE_TRUSTED_PROXIES proxies, each of which appends the
+    address it saw to X-Forwarded-For, the client is that many entries from the right; anything further left was
+    written by the client and is not trusted. With no proxy (the default) REMOTE_ADDR is the client."""
+    proxies = settings.AMIABLE_TRUSTED_PROXIES
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

@@ -64,7 +64,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     debtor = Debtor.objects.filter(pk=read).first() if isinstance(read, str) else None
     if debtor is None:
         return render(request, "portal/link_invalid.html", status=404)
-    access.portal_enter(request, debtor.pk)
+    access.portal_enter(request, debtor, how="link")
     return redirect("portal:overview")
 
 
@@ -85,7 +85,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             )
         if debtor is not None:
             access.signin_failures_clear(reference=reference, ip=ip)
-            access.portal_enter(request, debtor.pk)
+            access.portal_enter(request, debtor, how="sign-in")
             return redirect("portal:overview")
         if not locked:
             access.signin_failure_record(reference=reference, ip=ip)

@@ -161,6 +161,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Amiable <no-reply@amiabl
 
 # Days a debtor's personal portal link in a message keeps working (the fallback sign-in works after).
 AMIABLE_PORTAL_LINK_DAYS = env.int("AMIABLE_PORTAL_LINK_DAYS", default=60)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: clients connect directly). The portal
+# sign-in lockout counts failures per client address, so it must read the address the nearest trusted proxy saw.
+AMIABLE_TRUSTED_PROXIES = env.int("AMIABLE_TRUSTED_PROXIES", default=0)
 
 # SMS provider: "apps.outbox.sms.console.ConsoleSmsBackend" (development: AMIABLE_SMS_FILE or stdout) or
 # "apps.outbox.sms.twilio.TwilioSmsBackend" with the AMIABLE_TWILIO_* values.

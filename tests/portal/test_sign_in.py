@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apps.portal.access import SESSION_KEY
+from apps.audit.models import AuditEvent
+from apps.portal.access import SESSION_KEY, client_ip
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,31 @@ def test_it_signs_out(debtor, portal_client):
     assert response.status_code == 302
     assert SESSION_KEY not in portal_client.session
     assert portal_client.get("/p/").status_code == 302
+
+
+def test_it_writes_a_sign_in_and_a_lockout_in_the_audit_log(debtor, portal_client):
+    sign_in(portal_client, "INV-1", postal_code="75116", REMOTE_ADDR="10.0.2.1")
+    entered = AuditEvent.objects.get(action="portal.entered_by_sign_in")
+    assert entered.object_id == str(debtor.pk)
+    assert entered.after == {"client": "10.0.2.1"}
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(6):
+            sign_in(portal_client, "C-999", postal_code="0000", REMOTE_ADDR="10.0.2.2")
+    locked = AuditEvent.objects.filter(action="portal.sign_in_locked")
+    assert locked.count() == 1  # the failure that locks, not every refused attempt after it
+    assert locked.get().after["client"] == "10.0.2.2"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.9.9.9"),  # no proxy: a client-sent header is ignored
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the entry the one proxy appended
+        (2, "198.51.100.1, 203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        (2, "203.0.113.9", "10.9.9.9"),  # fewer entries than proxies: not from our proxies
+    ],
+)
+def test_it_takes_the_client_address_from_the_trusted_proxies_only(settings, rf, proxies, forwarded, expected):
+    settings.AMIABLE_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
