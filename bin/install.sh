@@ -189,6 +189,12 @@ PYTHON
     DJANGO_SETTINGS_MODULE=config.settings.local "$PY" manage.py migrate_all --verbosity 0
 }
 
+# The browser tests (bin/check) drive Debian's Chromium through Playwright, which never downloads a browser of its
+# own here; Playwright itself comes with the dev dependencies.
+browser_ensure() {
+    apt_ensure chromium fonts-liberation
+}
+
 amiable_install() {
     step "Checking services and system packages"
     postgres_ensure
@@ -204,5 +210,6 @@ amiable_install() {
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     amiable_install
+    browser_ensure
     printf '%sInstalled.%s\n' "$GREEN" "$RESET"
 fi

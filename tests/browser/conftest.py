@@ -74,7 +74,6 @@ def _django_db_helper(django_db_setup: None) -> None:
     it (that would take the tenants with them): browser tests write through `db_write`, committed."""
 
 
-
 @pytest.fixture(scope="session")
 def browser_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
     from apps.policies.services import contact_rules_update
