@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_tenants.utils import schema_context
@@ -20,12 +21,15 @@ from apps.accounts.tokens import invitation_token_make
 from apps.api.models import ApiKeyScope
 from apps.api.services import api_key_create
 from apps.audit.services import Actor
+from apps.casework.models import CaseAttachment
+from apps.casework.services import case_open
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts.services import debt_create, debt_payment_record
 from apps.imports.models import ImportJob
 from apps.outbox.models import Message
 from apps.outbox.unsubscribe import unsubscribe_token
 from apps.policies.services import policy_create, step_add, template_save
+from apps.portal.access import SESSION_KEY
 from apps.portal.links import portal_token
 from tests.conftest import make_user
 
@@ -113,6 +117,14 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
             created_by_label="test",
         )
         unsubscribe = unsubscribe_token(debtor_id=debtor.pk, channel="email")
+        case = case_open(kind="dispute", debtor=debtor, subject="Globex dispute", actor=actor, debt=debt)
+        attachment = CaseAttachment.objects.create(
+            case=case,
+            file=ContentFile(b"%PDF-1.4", name="proof.pdf"),
+            original_name="proof.pdf",
+            content_type="application/pdf",
+            size=8,
+        )
         portal = portal_token(debtor_id=debtor.pk)
     connection.set_tenant(tenant)
     return {
@@ -132,6 +144,8 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         "number": 1,
         "step_id": step.pk,
         "template_id": template.pk,
+        "case_id": case.pk,
+        "attachment_id": attachment.pk,
     }
 
 
@@ -159,6 +173,10 @@ def test_every_url_naming_an_object_is_covered(globex_objects):
 
 def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects, client_for, owner):
     client = client_for(owner)
+    # Signed in to the portal as an acme debtor too, so portal pages answer for the object, not with a sign-in page.
+    session = client.session
+    session[SESSION_KEY] = str(debtor_create(external_ref="A-PORTAL", name="Ann Acme", actor=Actor.for_user(owner)).pk)
+    session.save()
     checked = []
     for url_name, names in url_names_with_kwargs():
         if url_name.startswith("api:") and not url_name.startswith("api:key"):
@@ -175,7 +193,8 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
         checked.append(url_name)
     assert "debts:detail" in checked
     assert "debtors:contact_edit" in checked
-    assert {"portal:open", "portal:letter_pdf"} <= set(checked)
+    assert {"portal:open", "portal:letter_pdf", "portal:help_dispute", "portal:help_request"} <= set(checked)
+    assert {"casework:detail", "casework:attachment"} <= set(checked)
 
 
 def test_an_api_key_of_one_tenant_gets_404_for_every_object_of_another(globex_objects, tenant, owner):

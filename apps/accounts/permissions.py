@@ -23,14 +23,15 @@ class Perm(enum.StrEnum):
     MANAGE_TENANT = "manage_tenant"
     MANAGE_POLICIES = "manage_policies"  # collection policies, message templates, margins, contact rules
     CONTACT_DEBTORS = "contact_debtors"  # send a message by hand (through the contact gate)
+    WORK_CASES = "work_cases"  # take and resolve cases (disputes, hardship, callbacks), read their documents
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     Role.MANAGER: frozenset(
-        {Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES, Perm.CONTACT_DEBTORS}
+        {Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES, Perm.CONTACT_DEBTORS, Perm.WORK_CASES}
     ),
-    Role.AGENT: frozenset({Perm.VIEW, Perm.CONTACT_DEBTORS}),
+    Role.AGENT: frozenset({Perm.VIEW, Perm.CONTACT_DEBTORS, Perm.WORK_CASES}),
     Role.VIEWER: frozenset({Perm.VIEW}),
 }
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.debtors.models import Debtor
@@ -59,6 +61,8 @@ class Case(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # When the debtor was told a person will answer by; the worklist sorts on it.
     reply_by = models.DateTimeField(_("reply by"), null=True, blank=True)
+    # E5: debts whose collection this case paused (disputed or put on hold); resolving it offers to resume them.
+    paused_debt_ids = ArrayField(models.UUIDField(), default=list, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases"
     )
@@ -83,6 +87,11 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
 
+    @property
+    def is_overdue(self) -> bool:
+        """Open after the time the debtor was told to expect an answer."""
+        return self.status == CaseStatus.OPEN and self.reply_by is not None and self.reply_by < timezone.now()
+
 
 def _attachment_path(instance: CaseAttachment, filename: str) -> str:
     # The stored name is ours; the debtor's file name is kept in original_name only.
@@ -97,7 +106,17 @@ class CaseAttachment(models.Model):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # The same document sent twice (a double click, a second request) is stored once per case.
+    sha256 = models.CharField(max_length=64, blank=True, db_default="")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "sha256"], condition=~Q(sha256=""), name="case_attachment_once_per_case"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -241,6 +241,47 @@ def _next_open(
     return None
 
 
+@dataclass(frozen=True)
+class ContactHours:
+    """One debtor's contact window exactly as the gate applies it (tenant rules, jurisdiction limits, every zone the
+    debtor may be in), for pages where a debtor picks a time to be called."""
+
+    rules: ContactRules
+    laws: frozenset[str]
+    country: str
+    tz: zoneinfo.ZoneInfo
+    zones: tuple[zoneinfo.ZoneInfo, ...]
+
+    def window(self, day: dt.date) -> tuple[dt.time, dt.time]:
+        """Contact allowed from the first time until (excluding) the second, in the debtor's zone on `day`."""
+        return _window(self.rules, self.laws, day)
+
+    def closed(self, day: dt.date) -> str:
+        """Why nobody is contacted on `day` ("sunday", "public_holiday"), or "" on an open day."""
+        return _closed_day(self.rules, self.country, day)
+
+    def blocked(self, at: dt.datetime) -> str:
+        """Why `at` is outside the window in one of the debtor's zones ("quiet_hours", "sunday", "public_holiday"),
+        or "" when contact is allowed then in all of them."""
+        for tz in self.zones:
+            if reason := _blocked_in(self.rules, self.laws, self.country, tz, at):
+                return reason
+        return ""
+
+    def next_open(self, after: dt.datetime) -> dt.datetime | None:
+        return _next_open(self.rules, self.laws, self.country, list(self.zones), after)
+
+
+def contact_hours(debtor: Debtor) -> ContactHours:
+    """The debtor's contact window under the current tenant's rules (reads the rules and the contact points)."""
+    tenant = current_tenant()
+    ctx = _Context(rules=_contact_rules(), jurisdiction=str(getattr(tenant, "jurisdiction", "") or ""))
+    ctx.points[debtor.pk] = list(ContactPoint.objects.filter(debtor_id=debtor.pk))
+    where = ctx.location(debtor)
+    laws = frozenset({ctx.jurisdiction, where.country})
+    return ContactHours(ctx.rules, laws, where.country, where.tz, tuple(where.zones))
+
+
 def _local_day_start(day: dt.date, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
 from apps.contact.models import ChannelOptOut, OptOutSource
@@ -36,6 +37,32 @@ def opt_out_record(
             reason=evidence[:500],
         )
     return opt_out
+
+
+def opt_out_revoke(*, debtor: Debtor, channel: str, evidence: str = "", actor: Actor) -> ChannelOptOut | None:
+    """Allow `channel` again for `debtor`, at the debtor's own request. Idempotent: None when nothing was stopped.
+
+    The row is kept (revoked_at set), so when and how the debtor opted out stays on record."""
+    with transaction.atomic():
+        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+        active = (
+            ChannelOptOut.objects.select_for_update()
+            .filter(debtor=debtor, channel=channel, revoked_at__isnull=True)
+            .first()
+        )
+        if active is None:
+            return None
+        active.revoked_at = timezone.now()
+        active.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="debtor.opt_in",
+            obj=debtor,
+            before={"channel": channel, "source": active.source},
+            after={"channel": channel, "revoked_at": active.revoked_at},
+            reason=evidence[:500],
+        )
+    return active
 
 
 def sms_opt_out_record(
