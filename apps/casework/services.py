@@ -158,7 +158,7 @@ def case_attach(*, case: Case, upload: CheckedUpload, actor: Actor) -> CaseAttac
 def case_assign(*, case: Case, user: Any, actor: Actor) -> Case:
     """Give an open case to a staff user (None: to nobody)."""
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("assigned_to").get(pk=case.pk)
+        locked = Case.objects.select_for_update(of=("self",)).select_related("assigned_to").get(pk=case.pk)
         if locked.status == CaseStatus.RESOLVED:
             raise DomainError(_("This case is already resolved."))
         if locked.assigned_to_id == (user.pk if user is not None else None):
