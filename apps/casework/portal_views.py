@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -211,6 +211,11 @@ def callback(request: HttpRequest, debtor: Debtor) -> HttpResponse:
         else:
             return _done(request, result)
     hours = contact_hours(debtor)
+    # The date picker offers the days a call can be booked on (the server checks again).
+    today = timezone.now().astimezone(hours.tz).date()
+    form.fields["day"].widget.attrs.update(
+        {"min": today.isoformat(), "max": (today + requests.CALLBACK_LATEST).isoformat()}
+    )
     context: dict[str, Any] = {
         "numbers": numbers,
         "hours": selectors.contact_hours_summary(hours),

@@ -223,3 +223,11 @@ def test_it_lists_a_debtors_open_cases_on_the_debtor_page_and_cases_in_the_navig
     assert "Open cases" in body
     assert f"/cases/{disputed.pk}/" in body
     assert 'href="/cases/"' in body
+
+
+def test_staff_of_another_tenant_get_404_for_a_case(client_for, outsider, other_tenant, disputed):
+    client = client_for(outsider, on=other_tenant)
+    attachment = disputed.attachments.get()
+    assert client.get(f"/cases/{disputed.pk}/").status_code == 404
+    assert client.get(f"/cases/{disputed.pk}/documents/{attachment.pk}/").status_code == 404
+    assert client.post(f"/cases/{disputed.pk}/resolve/", {"resolution": "x", "resume": "on"}).status_code == 404
