@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from apps.audit.models import AuditEvent
 from apps.casework.models import Case, CaseKind, CaseStatus, Priority
+from apps.casework.services import case_resolve
 from apps.contact.gate import ContactRequest, gate_check
 from apps.debts.models import DebtStatus
 from apps.debts.services import debt_cancel, debt_start_plan
@@ -249,3 +251,16 @@ def test_it_lists_the_debtors_requests_on_the_help_page(portal, debt):
     assert "Your dispute of invoice INV-1" in body
     assert "We are working on it" in body
     assert "You dispute this invoice." in body
+
+
+def test_it_tells_the_debtor_when_a_request_is_late_or_closed(portal, actor, debt):
+    response = portal.post(f"/p/help/debts/{debt.pk}/dispute/", {"reason": "wrong_amount"})
+    case = Case.objects.get()
+    with time_machine.travel(NOW + dt.timedelta(days=6), tick=False):
+        late = portal.get(response.url).content.decode()
+    assert "this is taking longer than we said" in late
+    case_resolve(case=case, resolution="Corrected the invoice.", actor=actor)
+    closed = portal.get(response.url).content.decode()
+    assert "We closed this request on November 20, 2026." in closed
+    assert "Corrected the invoice." not in closed  # the staff note is not for the debtor
+    assert "Closed" in portal.get("/p/help/").content.decode()
