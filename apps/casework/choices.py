@@ -32,7 +32,6 @@ DATA_LABELS: dict[str, Promise] = {
     "local_time": _("Call at (debtor's time)"),
     "phone": _("Number to call"),
     "topic": _("What it is about"),
-    "paused_debts": _("Collection paused for"),
 }
 # Kept for the record but not worth a row of their own.
 HIDDEN_DATA = frozenset({"currency", "at", "timezone", "consented_callback"})
