@@ -12,6 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.test import APIClient
 
@@ -20,6 +21,7 @@ from apps.accounts.services import invitation_create
 from apps.accounts.tokens import invitation_token_make
 from apps.api.models import ApiKeyScope
 from apps.api.services import api_key_create
+from apps.arrangements.models import Arrangement, Instalment
 from apps.audit.services import Actor
 from apps.casework.models import CaseAttachment
 from apps.casework.services import case_open
@@ -28,6 +30,7 @@ from apps.debts.services import debt_create, debt_payment_record
 from apps.imports.models import ImportJob
 from apps.outbox.models import Message
 from apps.outbox.unsubscribe import unsubscribe_token
+from apps.payments.models import CardPayment, SavedCard
 from apps.policies.services import policy_create, step_add, template_save
 from apps.portal.access import SESSION_KEY
 from apps.portal.links import portal_token
@@ -126,6 +129,30 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
             size=8,
         )
         portal = portal_token(debtor_id=debtor.pk)
+        arrangement = Arrangement.objects.create(
+            debt=debt,
+            kind="plan",
+            status="active",
+            balance_minor=490_00,
+            total_minor=490_00,
+            currency="USD",
+            within_margins=True,
+            created_by_label="test",
+        )
+        instalment = Instalment.objects.create(
+            arrangement=arrangement, number=0, due_on=dt.date(2026, 12, 1), amount_minor=100_00
+        )
+        card_payment = CardPayment.objects.create(
+            debt=debt, purpose="full", amount_minor=490_00, currency="USD", status="succeeded", created_by_label="test"
+        )
+        saved_card = SavedCard.objects.create(
+            debtor=debtor,
+            arrangement=arrangement,
+            stripe_payment_method_id="pm_globex",
+            last4="4242",
+            consent_text="I agree",
+            consented_at=timezone.now(),
+        )
     connection.set_tenant(tenant)
     return {
         "message_id": phone_task.pk,
@@ -146,6 +173,10 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         "template_id": template.pk,
         "case_id": case.pk,
         "attachment_id": attachment.pk,
+        "arrangement_id": arrangement.pk,
+        "instalment_id": instalment.pk,
+        "card_payment_id": card_payment.pk,
+        "card_id": saved_card.pk,
     }
 
 
@@ -195,6 +226,8 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
     assert "debtors:contact_edit" in checked
     assert {"portal:open", "portal:letter_pdf", "portal:help_dispute", "portal:help_request"} <= set(checked)
     assert {"casework:detail", "casework:attachment"} <= set(checked)
+    assert {"portal:pay_full", "portal:pay_instalment", "portal:pay_result", "portal:pay_receipt"} <= set(checked)
+    assert {"portal:saved_card_revoke", "payments:refund"} <= set(checked)
 
 
 def test_an_api_key_of_one_tenant_gets_404_for_every_object_of_another(globex_objects, tenant, owner):

@@ -24,12 +24,23 @@ class Perm(enum.StrEnum):
     MANAGE_POLICIES = "manage_policies"  # collection policies, message templates, margins, contact rules
     CONTACT_DEBTORS = "contact_debtors"  # send a message by hand (through the contact gate)
     WORK_CASES = "work_cases"  # take and resolve cases (disputes, hardship, callbacks), read their documents
+    APPROVE_ARRANGEMENTS = "approve_arrangements"  # approve or decline a debtor's request outside the margins
+    MANAGE_PAYMENTS = "manage_payments"  # the tenant's Stripe account, card refunds
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OWNER: frozenset(Perm),
     Role.MANAGER: frozenset(
-        {Perm.VIEW, Perm.EDIT_DEBTS, Perm.MANAGE_STAFF, Perm.MANAGE_POLICIES, Perm.CONTACT_DEBTORS, Perm.WORK_CASES}
+        {
+            Perm.VIEW,
+            Perm.EDIT_DEBTS,
+            Perm.MANAGE_STAFF,
+            Perm.MANAGE_POLICIES,
+            Perm.CONTACT_DEBTORS,
+            Perm.WORK_CASES,
+            Perm.MANAGE_PAYMENTS,
+            Perm.APPROVE_ARRANGEMENTS,
+        }
     ),
     Role.AGENT: frozenset({Perm.VIEW, Perm.CONTACT_DEBTORS, Perm.WORK_CASES}),
     Role.VIEWER: frozenset({Perm.VIEW}),

@@ -29,6 +29,22 @@ class StripeAccount(models.Model):
     def __str__(self) -> str:
         return self.publishable_key
 
+    @property
+    def livemode(self) -> bool:
+        return self.publishable_key.startswith("pk_live_")
+
+
+class PaymentInstructions(models.Model):
+    """How else a debtor can pay (bank transfer details, cheques, phone): shown where card payment is not possible.
+    One row per tenant schema; it does not need a Stripe account."""
+
+    text = models.TextField(_("other ways to pay"), blank=True)
+    updated_by_label = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
 
 class StripeCustomer(models.Model):
     debtor = models.OneToOneField(Debtor, on_delete=models.PROTECT, related_name="stripe_customer")
@@ -104,6 +120,21 @@ class CardPayment(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     off_session = models.BooleanField(default=False)  # autopay
     failure_message = models.CharField(max_length=500, blank=True)
+    # Stripe's decline or error code; the page words it in the debtor's language (apps.payments.stripe_api).
+    failure_code = models.CharField(max_length=60, blank=True)
+    # The SetupIntent the card was set up through: one payment per page shown, however often it is submitted.
+    setup_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    # Autopay: "<instalment id>:<date>", so one attempt per instalment and day, however often the task runs.
+    autopay_key = models.CharField(max_length=60, unique=True, null=True, blank=True)
+    # The debtor ticked the box to keep this card for the plan's next instalments: the words shown, as agreed.
+    save_card_consent = models.TextField(blank=True)
+    saved_card = models.ForeignKey(
+        "SavedCard", on_delete=models.PROTECT, null=True, blank=True, related_name="card_payments"
+    )
+    # What part of a successful payment went into the ledger; the rest (the balance fell meanwhile) was refunded.
+    recorded_minor = models.BigIntegerField(default=0)
     ledger_entry = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="card_payment"
     )
@@ -119,6 +150,65 @@ class CardPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_minor} {self.currency} ({self.status})"
+
+
+class RefundKind(models.TextChoices):
+    STAFF = "staff", _("Refunded by staff")
+    EXCESS = "excess", _("More than was owed")
+    STRIPE = "stripe", _("Refunded in Stripe")
+
+
+class CardRefund(models.Model):
+    """Money given back on a card payment, one row per Stripe refund. A refund of money that reached the ledger
+    adds a REFUND entry (referenced by the refund id); an excess refund never reached the ledger and adds none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    card_payment = models.ForeignKey(CardPayment, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=8, choices=RefundKind.choices)
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=24)  # Stripe's: pending, succeeded, failed, canceled, requires_action
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="card_refund"
+    )
+    created_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="card_refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_refund_id} {self.amount_minor} {self.currency}"
+
+
+class CardDispute(models.Model):
+    """A chargeback on a card payment: a CHARGEBACK entry when opened, a PAYMENT entry if the tenant wins it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    card_payment = models.ForeignKey(CardPayment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=30)  # Stripe's
+    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    chargeback_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="card_dispute_opened"
+    )
+    reinstated_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="card_dispute_won"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_dispute_id} ({self.status})"
 
 
 class StripeEvent(models.Model):

@@ -159,6 +159,57 @@ EMAILS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# Card payments (apps.payments): a receipt after each card payment, and the reminder a few days before a saved card
+# is charged for an instalment. Both are confirmations the debtor asked for: they go even after a cease request.
+PAYMENT_EMAILS: dict[str, dict[str, tuple[str, str]]] = {
+    "payment-receipt": {
+        "en": (
+            "Receipt: we received {{ payment.amount }}",
+            "Hello {{ debtor.name }},\n\nThank you: we received your card payment of {{ payment.amount }} on "
+            "{{ payment.date }} for invoice {{ payment.invoice }} (payment reference {{ payment.reference }}). "
+            "No fee was added.\n\nWhat is left to pay: {{ total }}.\n\nYour receipt as a PDF and your account: "
+            "{{ portal_link }}",
+        ),
+        "fr": (
+            "Reçu : nous avons reçu {{ payment.amount }}",
+            "Bonjour {{ debtor.name }},\n\nMerci : nous avons bien reçu votre paiement par carte de "
+            "{{ payment.amount }} le {{ payment.date }} pour la facture {{ payment.invoice }} (référence du paiement "
+            "{{ payment.reference }}). Aucun frais n'a été ajouté.\n\nReste à payer : {{ total }}.\n\n"
+            "Votre reçu en PDF et votre compte : {{ portal_link }}",
+        ),
+        "pl": (
+            "Potwierdzenie: otrzymaliśmy {{ payment.amount }}",
+            "Dzień dobry {{ debtor.name }},\n\ndziękujemy: otrzymaliśmy Twoją płatność kartą w kwocie "
+            "{{ payment.amount }} z dnia {{ payment.date }} za fakturę {{ payment.invoice }} (numer płatności "
+            "{{ payment.reference }}). Nie doliczyliśmy żadnej opłaty.\n\nPozostało do zapłaty: {{ total }}.\n\n"
+            "Potwierdzenie w PDF i Twoje konto: {{ portal_link }}",
+        ),
+    },
+    "autopay-reminder": {
+        "en": (
+            "Your instalment of {{ payment.amount }} will be paid on {{ payment.date }}",
+            "Hello {{ debtor.name }},\n\nAs you asked, your card {{ payment.card }} will be charged "
+            "{{ payment.amount }} on {{ payment.date }} for your payment plan on invoice {{ payment.invoice }}. "
+            "There is nothing for you to do.\n\nTo pay another way or to stop the automatic payments, go to "
+            "{{ portal_link }}",
+        ),
+        "fr": (
+            "Votre échéance de {{ payment.amount }} sera prélevée le {{ payment.date }}",
+            "Bonjour {{ debtor.name }},\n\nComme vous l'avez demandé, votre carte {{ payment.card }} sera débitée "
+            "de {{ payment.amount }} le {{ payment.date }} pour votre échéancier de la facture "
+            "{{ payment.invoice }}. Vous n'avez rien à faire.\n\nPour payer autrement ou arrêter les paiements "
+            "automatiques : {{ portal_link }}",
+        ),
+        "pl": (
+            "Rata {{ payment.amount }} zostanie pobrana {{ payment.date }}",
+            "Dzień dobry {{ debtor.name }},\n\nzgodnie z Twoją prośbą {{ payment.date }} obciążymy Twoją kartę "
+            "{{ payment.card }} kwotą {{ payment.amount }} w ramach planu spłaty faktury {{ payment.invoice }}. "
+            "Nie musisz nic robić.\n\nAby zapłacić inaczej lub wyłączyć płatności automatyczne, wejdź na "
+            "{{ portal_link }}",
+        ),
+    },
+}
+
 SMS: dict[str, dict[str, str]] = {
     "overdue-sms": {
         "en": "{{ creditor.name }}: {{ total }} is still unpaid. Pay or set up a plan: {{ portal_link }}",
@@ -424,6 +475,21 @@ def default_templates(jurisdiction: str, role: str) -> list[dict[str, Any]]:
         row["stage"] = stages[row["key"]]
         # The call script weighs an attorney letter; the second letter names court outside the US.
         row["is_legal"] = row["key"] == "decide-next" or (row["key"] == "second-letter" and jurisdiction != "US")
+    for locale in LOCALES:
+        for key, texts in PAYMENT_EMAILS.items():
+            subject, body = texts[locale]
+            rows.append(
+                {
+                    "key": key,
+                    "channel": Channel.EMAIL,
+                    "subject": subject,
+                    "body": _email(locale, body),
+                    "locale": locale,
+                    "stage": Stage.FRIENDLY,
+                    "is_legal": False,
+                    "is_exception": True,
+                }
+            )
     return rows
 
 

@@ -230,6 +230,7 @@ def render_text(
     links: dict[str, str],
     today: dt.date,
     validation_end: dt.date | None = None,
+    payment: dict[str, str] | None = None,
 ) -> RenderedMessage:
     locale = template.locale or "en"
     debts, total = _lines(amounts, locale)
@@ -245,6 +246,8 @@ def render_text(
             "opt_out_link": links.get("opt_out_link", ""),
             "validation_end_date": _date(validation_end or validation_end_date_for(today), locale),
             "today": _date(today, locale),
+            # Receipts and autopay reminders: the card payment's amount, date, invoice, reference and card.
+            "payment": payment or {},
         },
         autoescape=False,
     )
@@ -255,7 +258,13 @@ def render_text(
 
 
 def render_message(
-    *, template: Any, debtor: Any, debts: Sequence[Any], tenant: Any, links: dict[str, str]
+    *,
+    template: Any,
+    debtor: Any,
+    debts: Sequence[Any],
+    tenant: Any,
+    links: dict[str, str],
+    payment: dict[str, str] | None = None,
 ) -> RenderedMessage:
     """The message `template` gives for `debtor` and `debts` (money and dates in the template's language)."""
     ends = [d.validation_ends_on for d in debts if getattr(d, "validation_ends_on", None)]
@@ -268,6 +277,7 @@ def render_message(
         links=links,
         today=tenant_today(),
         validation_end=min(ends) if ends else None,
+        payment=payment,
     )
 
 
@@ -303,4 +313,11 @@ def render_sample(*, template: Any, tenant: Any, today: dt.date | None = None) -
         tenant=tenant,
         links=SAMPLE_LINK,
         today=today,
+        payment={
+            "amount": format_money(64_90, currency, template.locale or "en"),
+            "date": _date(today, template.locale or "en"),
+            "invoice": "INV-1077",
+            "reference": "pi_3Q0sample",
+            "card": "Visa •••• 4242",
+        },
     )

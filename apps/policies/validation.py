@@ -41,6 +41,7 @@ PLACEHOLDERS: dict[str, frozenset[str] | None] = {
     "opt_out_link": None,
     "validation_end_date": None,
     "today": None,
+    "payment": frozenset({"amount", "date", "invoice", "reference", "card"}),
 }
 ALLOWED_TAGS = frozenset({"if", "elif", "else", "endif", "for", "empty", "endfor", "comment", "endcomment"})
 IF_WORDS = frozenset({"and", "or", "not", "in", "is", "None", "True", "False"})

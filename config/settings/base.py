@@ -177,6 +177,14 @@ AMIABLE_TWILIO = {
     "status_callback": env("AMIABLE_TWILIO_STATUS_CALLBACK", default=""),
 }
 
+# Card payments through each tenant's own Stripe account. Empty API base: the real Stripe; the demo and the tests
+# point both at localstripe (bin/localstripe). The JS URL is also the only script origin the pay pages allow.
+AMIABLE_STRIPE_API_BASE = env("AMIABLE_STRIPE_API_BASE", default="")
+AMIABLE_STRIPE_JS_URL = env("AMIABLE_STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Fernet keys (comma-separated, newest first) for secrets stored in the database (apps.payments.crypto). Empty
+# here: one key is derived from SECRET_KEY (local and test only; production settings require the list).
+AMIABLE_FIELD_ENCRYPTION_KEYS = env.list("AMIABLE_FIELD_ENCRYPTION_KEYS", default=[])
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.HasApiKey"],
@@ -229,6 +237,16 @@ CELERY_BEAT_SCHEDULE = {
     "engine-collection-runs-due": {
         "task": "apps.engine.tasks.collection_runs_due",
         "schedule": 15 * 60.0,
+    },
+    # Card payments: settle those whose webhook never came (S3); charge saved cards on instalment dates and remind
+    # debtors a few days before. Each fans out per tenant (apps.payments.tasks).
+    "payments-reconcile": {
+        "task": "apps.payments.tasks.card_payments_reconcile_all_tenants",
+        "schedule": 10 * 60.0,
+    },
+    "payments-autopay": {
+        "task": "apps.payments.tasks.autopay_all_tenants",
+        "schedule": 3600.0,
     },
 }
 

@@ -1,7 +1,7 @@
 """Production settings: everything secret or host-specific comes from the environment.
 
-Required: DJANGO_SECRET_KEY, AMIABLE_BASE_DOMAIN, DATABASE_URL, EMAIL_HOST. Tenants are served on
-<subdomain>.<AMIABLE_BASE_DOMAIN> behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+Required: DJANGO_SECRET_KEY, AMIABLE_BASE_DOMAIN, DATABASE_URL, EMAIL_HOST, AMIABLE_FIELD_ENCRYPTION_KEYS.
+Tenants are served on <subdomain>.<AMIABLE_BASE_DOMAIN> behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 """
 
 from config.settings.base import *  # noqa: F403
@@ -17,6 +17,9 @@ AMIABLE_URL_PORT = env("AMIABLE_URL_PORT", default="")
 
 DATABASES["default"].update(env.db("DATABASE_URL"))
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+
+# Secrets stored in the database (tenants' Stripe keys) are encrypted with these; never derived in production.
+AMIABLE_FIELD_ENCRYPTION_KEYS = env.list("AMIABLE_FIELD_ENCRYPTION_KEYS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "EMAIL_HOST": "smtp.example.com",
     "EMAIL_HOST_USER": "mailer",
     "EMAIL_HOST_PASSWORD": "mail-secret",
+    "AMIABLE_FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1saWtlLWZpZWxkLWtleS0zMmJ5dGU=",
 }
 
 # Reads the settings the way Django will, and reports what a reviewer of a deployment would look at.
@@ -130,6 +131,15 @@ def test_it_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
+
+
+def test_it_refuses_to_start_without_field_encryption_keys():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AMIABLE_FIELD_ENCRYPTION_KEYS"}
+
+    result = load(env)
+
+    assert result.returncode != 0
+    assert "Set the AMIABLE_FIELD_ENCRYPTION_KEYS environment variable" in result.stderr
 
 
 def test_it_passes_djangos_deployment_checks():
