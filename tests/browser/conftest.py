@@ -39,6 +39,7 @@ from apps.debts.models import Debt
 from apps.tenants.models import Tenant
 from tests.browser.processes import Child, free_port
 from tests.conftest import PASSWORD
+from tests.localstripe import LocalStripe, localstripe_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -224,9 +225,16 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server_env() -> dict[str, str]:
-    """Extra environment for the app server; the payment tests add the fake Stripe's addresses here."""
-    return {}
+def stripe() -> LocalStripe:
+    """The fake Stripe (localstripe) the server and this process both talk to; its stripe.js is what the pay
+    pages load."""
+    return localstripe_server()
+
+
+@pytest.fixture(scope="session")
+def server_env(stripe: LocalStripe) -> dict[str, str]:
+    """Settings of the app server that point at this run's other servers (also applied in this process)."""
+    return {"AMIABLE_STRIPE_API_BASE": stripe.url, "AMIABLE_STRIPE_JS_URL": stripe.js_url}
 
 
 @pytest.fixture(scope="session")
@@ -267,6 +275,7 @@ def app_server(
     )
     # Links minted here (in emails, in the tests) name the server's port; email sent here lands beside the server's.
     here = override_settings(
+        **server_env,
         AMIABLE_URL_PORT=str(port),
         MAILERS={
             "default": {
