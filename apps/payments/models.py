@@ -170,6 +170,8 @@ class CardRefund(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=24)  # Stripe's: pending, succeeded, failed, canceled, requires_action
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # A staff refund's form key: the same form sent twice finds this row instead of refunding again.
+    request_key = models.UUIDField(unique=True, null=True, blank=True)
     ledger_entry = models.OneToOneField(
         LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="card_refund"
     )

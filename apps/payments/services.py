@@ -693,39 +693,50 @@ def card_refund_create(
     *, card_payment: CardPayment, amount_minor: int, reason: str, request_key: str, actor: Actor
 ) -> CardRefund:
     """A manager gives money back on a card payment (full or part). The refunded amount is owed again: a REFUND
-    entry (by the refund id, so the webhook's report of the same refund adds nothing); a paid debt reopens."""
+    entry (by the refund id, so the webhook's report of the same refund adds nothing); a paid debt reopens.
+    The same form sent twice (its request key) refunds once."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say why the money is refunded."), field="reason")
     if amount_minor <= 0:
         raise DomainError(_("The refund must be more than zero."), field="amount")
-    refundable = selectors.refundable_minor(card_payment)
-    if amount_minor > refundable:
-        raise DomainError(
-            _("At most %(amount)s can still be refunded on this payment.")
-            % {"amount": _money(refundable, card_payment.currency)},
-            field="amount",
-        )
     client = stripe_client(_account())
-    try:
-        refund = client.v1.refunds.create(
-            params={
-                "payment_intent": str(card_payment.stripe_payment_intent_id),
-                "amount": amount_minor,
-                "metadata": {"amiable_card_payment": str(card_payment.pk), "amiable_reason": reason[:400]},
-            },
-            # The form's one-time key: a double click or a resent form refunds once.
-            options={"idempotency_key": f"refund-{card_payment.pk}-{request_key}"},
+    with transaction.atomic():
+        # Held while Stripe answers: a second submission of the form waits, then finds the first refund.
+        payment = CardPayment.objects.select_for_update().get(pk=card_payment.pk)
+        existing = CardRefund.objects.filter(request_key=request_key).first()
+        if existing is not None:
+            return existing
+        refundable = selectors.refundable_minor(payment)
+        if amount_minor > refundable:
+            raise DomainError(
+                _("At most %(amount)s can still be refunded on this payment.")
+                % {"amount": _money(refundable, payment.currency)},
+                field="amount",
+            )
+        try:
+            refund = client.v1.refunds.create(
+                params={
+                    "payment_intent": str(payment.stripe_payment_intent_id),
+                    "amount": amount_minor,
+                    "metadata": {"amiable_card_payment": str(payment.pk), "amiable_reason": reason[:400]},
+                },
+                options={"idempotency_key": f"refund-{payment.pk}-{request_key}"},
+            )
+        except stripe.StripeError as error:
+            raise DomainError(error_words(error), field="amount") from error
+        return card_refund_record(
+            card_payment=payment,
+            refund=refund,
+            kind=RefundKind.STAFF,
+            reason=reason,
+            request_key=request_key,
+            actor=actor,
         )
-    except stripe.StripeError as error:
-        raise DomainError(error_words(error), field="amount") from error
-    return card_refund_record(
-        card_payment=card_payment, refund=refund, kind=RefundKind.STAFF, reason=reason, actor=actor
-    )
 
 
 def card_refund_record(
-    *, card_payment: CardPayment, refund: Any, kind: str, reason: str = "", actor: Actor
+    *, card_payment: CardPayment, refund: Any, kind: str, reason: str = "", request_key: str | None = None, actor: Actor
 ) -> CardRefund:
     """One Stripe refund, once: from the staff action or from the webhook, whichever comes first."""
     with transaction.atomic():
@@ -741,6 +752,7 @@ def card_refund_record(
                 currency=payment.currency,
                 status=status,
                 reason=reason[:500],
+                request_key=request_key,
                 created_by_label=actor.label,
             )
             audit_record(
