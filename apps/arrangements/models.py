@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.casework.models import Case
 from apps.debts.models import Debt
+from apps.policies.models import Frequency
 
 
 class ArrangementKind(models.TextChoices):
@@ -57,6 +58,9 @@ class Arrangement(models.Model):
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Who approved or declined a request outside the margins, and what they wrote (staff only).
+    decided_by_label = models.CharField(max_length=200, blank=True, default="", db_default="")
+    decision_note = models.TextField(_("decision note"), blank=True, default="", db_default="")
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ArrangementQuerySet.as_manager()
@@ -74,6 +78,10 @@ class Arrangement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.debt_id}"
+
+    @property
+    def frequency_label(self) -> str:
+        return str(Frequency(self.frequency).label) if self.frequency in Frequency.values else self.frequency
 
 
 class InstalmentStatus(models.TextChoices):

@@ -8,6 +8,7 @@ import uuid
 
 from django.db.models import Prefetch
 
+from apps.arrangements.selectors import live_arrangement_annotations
 from apps.debtors.models import Debtor
 from apps.debts.models import ACTIVE_STATUSES, Debt, EntryKind, LedgerEntry
 from apps.debts.selectors import BalanceLine, itemised_balance
@@ -46,6 +47,7 @@ SHOWN_STATUSES = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIV
 def portal_overview(debtor: Debtor) -> Overview:
     debts = list(
         Debt.objects.filter(debtor=debtor, status__in=ACTIVE_STATUSES)
+        .annotate(**live_arrangement_annotations())
         .order_by("due_date", "external_ref")
         .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.order_by("occurred_on", "id")))
     )

@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.engine.tasks.collection_runs_due",
         "schedule": 15 * 60.0,
     },
+    # Arrangements: instalments missed, plans broken, settlements and unanswered requests lapsed (per tenant).
+    "arrangements-check": {
+        "task": "apps.arrangements.tasks.arrangements_check_all_tenants",
+        "schedule": 3600.0,
+    },
     # Card payments: settle those whose webhook never came (S3); charge saved cards on instalment dates and remind
     # debtors a few days before. Each fans out per tenant (apps.payments.tasks).
     "payments-reconcile": {
