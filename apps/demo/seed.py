@@ -33,6 +33,7 @@ from apps.debtors.models import Consent, ContactKind, Debtor, DebtorKind, Validi
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts import services as debts
 from apps.debts.models import Debt, PaymentMethod
+from apps.demo.stripe import demo_stripe_ensure
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_base_url, tenant_create
 
@@ -281,12 +282,16 @@ def seed_demo(
     report = SeedReport()
     operator_ensure()
     for spec in tenants:
-        if Tenant.objects.filter(subdomain=spec.subdomain).exists():
+        existing = Tenant.objects.filter(subdomain=spec.subdomain).first()
+        if existing is not None:
+            # Seeded before card payments existed: connect it to the fake Stripe all the same.
+            demo_stripe_ensure(existing)
             report.skipped.append(spec.subdomain)
             continue
         if progress:
             progress(f"Seeding {spec.legal_name} ({spec.subdomain}): {size} debtors")
         tenant = tenant_seed(spec, size=size, seed=seed)
+        demo_stripe_ensure(tenant)
         report.created.append(spec.subdomain)
         with tenant_context(tenant):
             report.debtors[spec.subdomain] = Debtor.objects.count()

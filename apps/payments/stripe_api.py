@@ -47,7 +47,8 @@ def csp_for_pay_pages() -> dict[str, list[str]]:
     if api == REAL_API:
         # Real Stripe shows 3-D Secure challenges in a frame served from hooks.stripe.com.
         frames.append("https://hooks.stripe.com")
-    return {"script-src": [js], "frame-src": frames, "connect-src": [api]}
+    # 'self' too: the page posts the confirmed card to our own server (pay.js), and connect-src replaces default-src.
+    return {"script-src": [js], "frame-src": frames, "connect-src": ["'self'", api]}
 
 
 def object_id(value: Any) -> str:

@@ -45,6 +45,7 @@ def test_only_pay_pages_allow_stripe_in_their_content_security_policy(stripe_acc
     assert "'self'" in policy["script-src"]
     assert localstripe.url in policy["frame-src"]
     assert localstripe.url in policy["connect-src"]
+    assert "'self'" in policy["connect-src"]  # the confirm endpoint
     assert "unsafe-inline" not in pay_page.headers["Content-Security-Policy"]
     assert localstripe.url not in overview.headers["Content-Security-Policy"]
     assert f'<script src="{localstripe.js_url}" defer></script>' in pay_page.content.decode()
@@ -59,7 +60,7 @@ def test_real_stripe_origins_are_allowed_when_no_fake_is_configured(stripe_accou
     assert csp_for_pay_pages() == {
         "script-src": ["https://js.stripe.com"],
         "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
-        "connect-src": ["https://api.stripe.com"],
+        "connect-src": ["'self'", "https://api.stripe.com"],
     }
 
 
