@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from babel.numbers import format_decimal
 from django import forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -42,7 +43,12 @@ def parse_money_input(text: str, currency: str) -> int:
 
 
 def money_initial(amount_minor: int, currency: str) -> str:
-    return str(to_decimal(amount_minor, currency))
+    """An amount as the field shows it, in the active language ("100.00", "100,00"), without grouping: what
+    `parse_money_input` reads back exactly."""
+    exponent = currency_exponent(currency)
+    pattern = "0." + "0" * exponent if exponent else "0"
+    locale = (get_language() or "en").replace("-", "_")
+    return str(format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=locale))
 
 
 def _money(minor: int, currency: str) -> str:

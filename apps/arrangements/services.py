@@ -39,6 +39,7 @@ from apps.debts.services import (
     TRANSITIONS,
     debt_balance_minor,
     debt_hold,
+    debt_payment_record,
     debt_promise,
     debt_resume,
     debt_settle,
@@ -681,8 +682,6 @@ def instalment_record_payment(
 ) -> Instalment:
     """A person records an offline payment (transfer, cheque) of exactly this instalment: the ledger entry and the
     instalment together. A second click finds the first entry (the reference is the instalment's)."""
-    from apps.debts.services import debt_payment_record
-
     with transaction.atomic():
         arrangement = Arrangement.objects.select_related("debt").get(pk=instalment.arrangement_id)
         _lock_debt(arrangement.debt_id)

@@ -309,7 +309,9 @@ def test_it_runs_the_check_in_every_active_tenant_s_schema(debt, debtor, tenant,
     Tenant.objects.filter(pk=other_tenant.pk).update(status="suspended")
     connection.set_schema_to_public()
     with time_machine.travel(NOW + days(5), tick=False):
-        assert arrangements_check_all_tenants() == [tenant.schema_name]
+        sent = arrangements_check_all_tenants()
+    assert tenant.schema_name in sent
+    assert other_tenant.schema_name not in sent
     connection.set_tenant(tenant)
     assert reload(arrangement).status == "broken"
     with time_machine.travel(NOW + days(5), tick=False):

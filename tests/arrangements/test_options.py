@@ -218,3 +218,15 @@ def test_it_refuses_amounts_that_are_not_money():
     for text in ("abc", "-5", "1.2.3", "12,505.5.0", "", "1,2345"):
         with pytest.raises(DomainError):
             parse_money_input(text, "EUR")
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "1234.50"), ("fr", "1234,50"), ("pl", "1234,50")])
+def test_it_shows_amounts_in_fields_as_the_debtor_types_them_and_reads_them_back(language, shown):
+    from django.utils import translation
+
+    from apps.arrangements.forms import money_initial, parse_money_input
+
+    with translation.override(language):
+        assert money_initial(123450, "EUR") == shown
+    assert parse_money_input(shown, "EUR") == 123450
+    assert money_initial(500, "JPY") == "500"
