@@ -19,6 +19,8 @@ from apps.payments.models import StripeAccount
 
 REAL_API = "https://api.stripe.com"
 TIMEOUT_RETRIES = 2
+# Seconds per request: a debtor waiting on the pay page, or a webhook Stripe times out after 20 seconds.
+TIMEOUT_SECONDS = 15
 
 
 def stripe_client(account: StripeAccount) -> stripe.StripeClient:
@@ -27,6 +29,7 @@ def stripe_client(account: StripeAccount) -> stripe.StripeClient:
         crypto.decrypt(account.secret_key_encrypted),
         base_addresses={"api": base} if base else None,
         max_network_retries=TIMEOUT_RETRIES,
+        http_client=stripe.new_default_http_client(timeout=TIMEOUT_SECONDS),
     )
 
 
