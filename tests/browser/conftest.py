@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import http.client
 import os
 import sys
 import uuid
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -77,7 +78,7 @@ def _django_db_helper(django_db_setup: None) -> None:
 
 @pytest.fixture(scope="session")
 def browser_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
-    from apps.policies.services import contact_rules_update
+    from apps.policies.services import contact_rules_update, policies_install_defaults
     from apps.tenants.services import tenant_create
 
     with django_db_blocker.unblock():
@@ -98,6 +99,8 @@ def browser_tenant(django_db_setup: None, django_db_blocker: Any) -> Tenant:
                 timezone="Europe/Paris",
             )
         with tenant_context(tenant):
+            # A tenant kept from an older commit's run: bring its default templates and policies up to date.
+            policies_install_defaults(tenant=tenant)
             # The whole day, every day: an email test must not depend on the hour or the weekday it runs at.
             contact_rules_update(
                 actor=SETUP_ACTOR,
@@ -199,6 +202,26 @@ def clean_lockouts() -> Iterator[None]:
     _forget_signin_failures()
 
 
+WEBHOOK_SECRET = "whsec_amiable_browser_tests_0123456789"
+
+
+@pytest.fixture(scope="session")
+def stripe_connected(
+    app_server: AppServer, stripe: LocalStripe, db_write: Callable[[], AbstractContextManager[None]]
+) -> None:
+    """The browser tenant takes cards through this run's localstripe, which calls the tenant's webhook on the
+    app server as Stripe would."""
+    from apps.payments.services import stripe_account_save
+    from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY
+
+    with db_write():
+        stripe_account_save(
+            publishable_key=PUBLISHABLE_KEY, secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET, actor=SETUP_ACTOR
+        )
+    public = app_server.base_url.replace(f"//{SUBDOMAIN}.", "//", 1)
+    stripe.register_webhook("browsertest", f"{public}/webhooks/stripe/{SUBDOMAIN}/", WEBHOOK_SECRET)
+
+
 # --- the app server -----------------------------------------------------------------------------------------------
 
 
@@ -210,6 +233,18 @@ class AppServer:
 
     def url(self, path: str) -> str:
         return self.base_url + path
+
+    def get(self, page: Any, path: str) -> tuple[int, dict[str, str], bytes]:
+        """GET `path` with `page`'s cookies, outside the browser (for a file such as a PDF the browser would show
+        in its viewer). Playwright's own request API resolves names itself and knows no *.localhost."""
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies(self.base_url))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", path, headers={"Host": urlsplit(self.base_url).netloc, "Cookie": cookies})
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            conn.close()
 
 
 def _database_url() -> str:
@@ -336,16 +371,23 @@ def new_page(chromium: Any, app_server: AppServer, request: pytest.FixtureReques
     """`new_page(**context_options)`: a page in a fresh browser context (its own cookies). When the test fails,
     each page's last state is saved to var/screenshots/failures/."""
     contexts: list[Any] = []
+    events: list[str] = []
 
     def make(**options: Any) -> Any:
         options.setdefault("locale", "en-GB")
         context = chromium.new_context(**options)
         context.set_default_timeout(15_000)
+        # What the browser saw go wrong (console errors, script errors, failed requests), shown when a test fails.
+        context.on("console", lambda m: events.append(f"console.{m.type}: {m.text}"))
+        context.on("weberror", lambda e: events.append(f"page error: {e.error}"))
+        context.on("requestfailed", lambda r: events.append(f"request failed: {r.method} {r.url} {r.failure}"))
         contexts.append(context)
         return context.new_page()
 
     yield make
     failed = request.node.stash.get(_FAILED, False)
+    if failed and events:
+        print("Browser events:\n  " + "\n  ".join(events))
     for n, context in enumerate(contexts):
         if failed:
             folder = SCREENSHOTS / "failures"

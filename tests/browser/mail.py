@@ -10,16 +10,17 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
-SEPARATOR = "\n" + "-" * 79 + "\n"
+SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 def emails_in(folder: Path) -> list[EmailMessage]:
     found = []
     for path in sorted(folder.glob("*.log")):
-        for chunk in path.read_bytes().decode("utf-8", errors="replace").split(SEPARATOR):
+        for chunk in path.read_bytes().split(SEPARATOR):
             if chunk.strip():
-                found.append(email.message_from_string(chunk.lstrip("\n"), policy=email.policy.default))
+                # Parsed as bytes: the body is 8-bit UTF-8, which the text parser would mangle.
+                found.append(email.message_from_bytes(chunk.lstrip(b"\n"), policy=email.policy.default))
     return found  # type: ignore[return-value]
 
 
