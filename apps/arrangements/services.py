@@ -404,17 +404,11 @@ def none_fit_request(*, debt: Debt, details: str, actor: Actor) -> Case:
         existing = Case.objects.open().filter(kind=CaseKind.NONE_FIT, debt=locked).order_by("created_at").first()
         if existing is not None:
             return case_follow_up(case=existing, details=details, data=None, actor=actor)
-        balance = debt_balance_minor(locked)
         with _staff_language():
             subject = _("No option fits: invoice %(ref)s") % {"ref": locked.external_ref}
+        # The case page shows the debt and its balance; the debtor's own words are the request.
         return case_open(
-            kind=CaseKind.NONE_FIT,
-            debtor=locked.debtor,
-            subject=subject,
-            actor=actor,
-            debt=locked,
-            details=details,
-            data={"balance_minor": balance, "currency": locked.currency},
+            kind=CaseKind.NONE_FIT, debtor=locked.debtor, subject=subject, actor=actor, debt=locked, details=details
         )
 
 

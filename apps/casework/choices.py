@@ -33,8 +33,11 @@ DATA_LABELS: dict[str, Promise] = {
     "phone": _("Number to call"),
     "topic": _("What it is about"),
 }
-# Kept for the record but not worth a row of their own.
-HIDDEN_DATA = frozenset({"currency", "at", "timezone", "consented_callback"})
+# Kept for the record but not worth a row of their own. An arrangement's proposal, violations and missed instalments
+# are shown by the arrangements block of the case page instead ({% debt_arrangements %}).
+HIDDEN_DATA = frozenset(
+    {"currency", "at", "timezone", "consented_callback", "arrangement", "proposal", "violations", "missed"}
+)
 
 
 def data_value(key: str, value: Any, data: dict[str, Any]) -> Any:

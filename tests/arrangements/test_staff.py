@@ -111,3 +111,26 @@ def test_it_records_an_offline_payment_of_the_next_instalment(client_for, manage
     assert LedgerEntry.objects.get(debt=debt, kind=EntryKind.PAYMENT).amount_minor == -800_00
     debt.refresh_from_db()
     assert debt.status == "settled"
+
+
+def test_it_lets_a_manager_decide_from_the_case_page(client_for, manager, pending):
+    client = client_for(manager)
+    case_page = f"/cases/{pending.case_id}/"
+    body = text(client.get(case_page))
+    assert "Twelve months please" in body
+    assert f'action="/arrangements/{pending.pk}/approve/"' in body
+    assert f'name="next" value="{case_page}"' in body
+    assert "{'" not in body  # the proposal is shown as a schedule, not as raw data
+    response = client.post(f"/arrangements/{pending.pk}/approve/", {"next": case_page})
+    assert response["Location"] == case_page
+    pending.refresh_from_db()
+    assert pending.status == "active"
+    pending.case.refresh_from_db()
+    assert pending.case.status == "resolved"
+
+
+def test_it_shows_nothing_of_arrangements_on_the_case_page_of_a_debt_without_any(client_for, manager, debt, debtor):
+    from apps.casework.services import case_open
+
+    case = case_open(kind="dispute", debtor=debtor, debt=debt, subject="Wrong amount", actor=portal_actor(debtor))
+    assert "Arrangements" not in text(client_for(manager).get(f"/cases/{case.pk}/"))

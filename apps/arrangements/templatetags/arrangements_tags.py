@@ -18,7 +18,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("arrangements/staff/_debt_arrangements.html", takes_context=True)
-def debt_arrangements(context: template.Context, debt: Debt) -> dict[str, Any]:
+def debt_arrangements(context: template.Context, debt: Debt, only_if_any: bool = False) -> dict[str, Any]:
+    """The block lists every arrangement of `debt`; with `only_if_any` it shows nothing for a debt without one."""
     rows = []
     for arrangement in arrangements_of(debt):
         instalments = list(arrangement.instalments.all())
@@ -38,6 +39,7 @@ def debt_arrangements(context: template.Context, debt: Debt) -> dict[str, Any]:
     return {
         "debt": debt,
         "rows": rows,
+        "hidden": only_if_any and not rows,
         "can": context.get("can", {}),
         "csrf_token": context.get("csrf_token"),
         "next_url": request.get_full_path() if request is not None else "",
