@@ -9,6 +9,7 @@ from django.db import connection
 from apps.audit.models import AuditEvent
 from apps.payments import crypto
 from apps.payments.models import StripeAccount
+from apps.payments.services import stripe_secrets_reencrypt
 from tests.localstripe import PUBLISHABLE_KEY, SECRET_KEY
 from tests.payments.conftest import WEBHOOK_SECRET
 
@@ -128,3 +129,19 @@ def test_keys_rotate_new_first_old_still_readable(settings):
     assert crypto.decrypt(rotated) == "sk_test_rotate"
     with pytest.raises(crypto.DecryptionError):
         crypto.decrypt(token)
+
+
+def test_rotation_moves_stored_secrets_to_the_new_key(stripe_account, settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.AMIABLE_FIELD_ENCRYPTION_KEYS = [old]
+    StripeAccount.objects.update(
+        secret_key_encrypted=crypto.encrypt(SECRET_KEY), webhook_secret_encrypted=crypto.encrypt(WEBHOOK_SECRET)
+    )
+    settings.AMIABLE_FIELD_ENCRYPTION_KEYS = [new, old]
+
+    assert stripe_secrets_reencrypt() == 1  # what `manage.py stripe_secrets_reencrypt` runs in each tenant
+
+    settings.AMIABLE_FIELD_ENCRYPTION_KEYS = [new]
+    account = StripeAccount.objects.get()
+    assert crypto.decrypt(account.secret_key_encrypted) == SECRET_KEY
+    assert crypto.decrypt(account.webhook_secret_encrypted) == WEBHOOK_SECRET
