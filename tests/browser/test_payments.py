@@ -1,24 +1,35 @@
-"""Card payments in a real browser, through localstripe's stripe.js: a payment with its receipt and ledger entry,
-a card that asks for 3-D Secure, and a declined card that leaves nothing recorded."""
+"""Card payments in a real browser, through localstripe's stripe.js: from a collection email to a payment plan and
+its paid down payment, a payment with its receipt and ledger entry, a card that asks for 3-D Secure, and a declined
+card that leaves nothing recorded."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from apps.accounts.models import User
+from apps.arrangements.models import Arrangement, ArrangementStatus
+from apps.audit.services import Actor
+from apps.contact.models import GateOutcome
 from apps.core.money import format_money
 from apps.debts.models import EntryKind, LedgerEntry
 from apps.debts.services import debt_balance_minor
+from apps.outbox.services import manual_email_send
 from apps.payments.models import CardPayment, PaymentStatus
 from tests.browser.cards import CARD_3DS, CARD_DECLINED, CARD_OK, card_fill, three_d_secure
-from tests.browser.mail import email_to, text_of
+from tests.browser.mail import email_to, links_in, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("stripe_connected")]
 
 PAID = "Thank you: your payment went through"
+
+
+def money(amount_minor: int) -> str:
+    return format_money(amount_minor, "EUR", "en")
 
 
 def same_text(text: str) -> str:
@@ -29,6 +40,70 @@ def open_pay_page(page, app_server, person, debt):
     page.goto(person.link)
     page.goto(app_server.url(f"/p/pay/debts/{debt.pk}/"))
     expect(page.locator("input[placeholder=number]")).to_be_visible()
+
+
+def test_it_takes_a_debtor_from_an_email_to_a_plan_and_a_paid_down_payment(
+    make_portal_debtor, app_server, page, db_write
+):
+    """A debtor opens the link from an email, picks a three-instalment plan, pays the down payment with a test
+    card, sees the receipt, and the ledger shows it."""
+    person = make_portal_debtor("en", debts=((300_00, 30),))
+    debt = person.debts[0]
+    with db_write():
+        owner = User.objects.get(email="owner@browsertest.test")
+        verdict, _message = manual_email_send(debtor=person.debtor, template_key="overdue", actor=Actor.for_user(owner))
+    assert verdict.outcome == GateOutcome.ALLOW, verdict
+    link = next(u for u in links_in(email_to(app_server.mail_dir, person.email)) if u.startswith(app_server.url("/p/")))
+
+    page.goto(link)
+    page.get_by_role("link", name="See your options").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Your options for invoice {debt.external_ref}")
+
+    # The plan builder: €60.00 today, then three monthly instalments of €80.00.
+    page.get_by_label("First payment, today").fill("60.00")
+    page.get_by_label("How often").select_option("monthly")
+    page.get_by_label("Number of instalments after the first payment").fill("3")
+    page.get_by_role("button", name="Show schedule").click()
+    # The preview follows the fields as they change (htmx): wait for the one of the final values.
+    expect(page.locator("#plan-preview table.schedule tbody tr")).to_have_text(
+        [
+            re.compile(rf"First payment\b.*{re.escape(money(60_00))}", re.DOTALL),
+            *(re.compile(rf"Instalment {n}\b.*{re.escape(money(80_00))}", re.DOTALL) for n in (1, 2, 3)),
+        ]
+    )
+    expect(page.locator("#plan-preview")).to_contain_text("We can agree to this plan at once.")
+    page.get_by_role("button", name="Agree to this plan").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your payment plan is agreed")
+    page.get_by_role("link", name=f"Pay {money(60_00)} now").click()
+    expect(page.locator("#pay-amount")).to_have_text(money(60_00))
+    card_fill(page, CARD_OK)
+    page.get_by_role("button", name=f"Pay {money(60_00)}").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(PAID, timeout=30_000)
+    result = same_text(page.locator("#pay-result").inner_text())
+    assert money(60_00) in result
+    assert f"Left to pay on this invoice {money(240_00)}" in result
+    status, headers, body = app_server.get(page, page.locator("#receipt-link").get_attribute("href"))
+    assert (status, headers["content-type"]) == (200, "application/pdf")
+    assert money(60_00) in same_text(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages))
+
+    with db_write():
+        payment = CardPayment.objects.get(debt=debt)
+        entries = list(LedgerEntry.objects.filter(debt=debt, kind=EntryKind.PAYMENT))
+        assert [(e.amount_minor, e.reference) for e in entries] == [(-60_00, payment.stripe_payment_intent_id)]
+        assert debt_balance_minor(debt) == 240_00
+        arrangement = Arrangement.objects.get(debt=debt)
+        assert arrangement.status == ArrangementStatus.ACTIVE
+        instalments = list(arrangement.instalments.order_by("number").values_list("amount_minor", "status"))
+        assert instalments == [(60_00, "paid"), (80_00, "due"), (80_00, "due"), (80_00, "due")]
+
+    # The account shows the payment and the plan.
+    page.get_by_role("link", name="Your account", exact=True).click()
+    payments = page.locator("section", has=page.locator("#payments-heading"))
+    expect(payments).to_contain_text(debt.external_ref)
+    assert money(60_00) in same_text(payments.inner_text())
+    expect(page.get_by_role("link", name="Payment plan agreed")).to_be_visible()
 
 
 def test_it_takes_a_card_payment_with_a_receipt_and_a_ledger_entry(make_portal_debtor, app_server, page, db_write):
