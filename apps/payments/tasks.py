@@ -30,9 +30,12 @@ RECONCILE_AFTER = dt.timedelta(minutes=5)
 AUTOPAY_HOUR = 8
 
 
-def _tenants_with_stripe() -> list[Tenant]:
+def _tenants_with_stripe(*, suspended_too: bool = False) -> list[Tenant]:
+    tenants = Tenant.objects.exclude(schema_name="public").order_by("pk")
+    if not suspended_too:
+        tenants = tenants.exclude(status=TenantStatus.SUSPENDED)
     found = []
-    for tenant in Tenant.objects.exclude(schema_name="public").exclude(status=TenantStatus.SUSPENDED).order_by("pk"):
+    for tenant in tenants:
         with tenant_context(tenant):
             if StripeAccount.objects.exists():
                 found.append(tenant)
@@ -55,7 +58,8 @@ def card_payments_reconcile() -> int:
 @app.task
 def card_payments_reconcile_all_tenants() -> list[str]:
     started = []
-    for tenant in _tenants_with_stripe():
+    # A suspended tenant's payments are settled too: the money was taken.
+    for tenant in _tenants_with_stripe(suspended_too=True):
         with tenant_context(tenant):
             card_payments_reconcile.delay()
         started.append(tenant.schema_name)
@@ -73,6 +77,7 @@ def autopay_run() -> dict[str, int]:
             status=InstalmentStatus.DUE,
             due_on=today,
             arrangement__status=ArrangementStatus.ACTIVE,
+            arrangement__saved_cards__isnull=False,
             arrangement__saved_cards__revoked_at__isnull=True,
         )
         .select_related("arrangement__debt")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from apps.arrangements.models import ArrangementStatus, InstalmentStatus
@@ -208,3 +209,22 @@ def test_the_debtor_stops_autopay_from_the_portal(stripe_account, plan, pay_clie
 def test_autopay_does_nothing_without_consent(stripe_account, plan):
     second = plan.instalments.get(number=1)
     assert services.autopay_charge(instalment=second, today=second.due_on, actor=Actor.system("test")) is None
+
+
+def test_the_beat_tasks_fan_out_to_tenants_with_stripe_only(stripe_account, plan, pay_client, localstripe, tenant):
+    save_card(pay_client, localstripe, plan)
+    connection.set_schema_to_public()
+    try:
+        reconciled = tasks.card_payments_reconcile_all_tenants()
+        # 06:00 in Paris: too early to charge cards; 09:00: acme's autopay runs.
+        with time_machine.travel(dt.datetime(2026, 11, 20, 5, tzinfo=dt.UTC), tick=False):
+            early = tasks.autopay_all_tenants()
+        with time_machine.travel(dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC), tick=False):
+            on_time = tasks.autopay_all_tenants()
+    finally:
+        connection.set_tenant(tenant)
+
+    assert tenant.schema_name in reconciled
+    assert "t_globex" not in reconciled
+    assert tenant.schema_name not in early
+    assert tenant.schema_name in on_time
