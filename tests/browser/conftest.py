@@ -1,6 +1,8 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against a real app server on the test database.
 
 Run with `pytest -m browser` (the default run deselects them). The pieces, each a session fixture:
+- the test database is one of their own, `test_<name>_browser` (so run them apart from the main suite, as
+  bin/check does: `pytest -m browser`);
 - `browser_tenant`: tenant `browsertest` (FR, EUR), created once per test database and kept, whose contact rules
   allow email at any hour (the tests run on the real clock, at any time of day or week);
 - `app_server`: gunicorn serving `tests.browser.settings` on a free loopback port, on the same test database this
@@ -68,6 +70,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of their own (test_<name>_browser): the tenant and debtors the browser tests commit never
+    show up in the main suite's database, and the main suite's tests never in theirs."""
+    db = settings.DATABASES["default"]
+    test = db.setdefault("TEST", {})
+    test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_browser"
 
 
 @pytest.fixture
