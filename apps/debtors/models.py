@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -107,3 +108,41 @@ class ContactPoint(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.opted_out_at is None and self.validity != Validity.INVALID and self.consent != Consent.REVOKED
+
+
+class NonPaymentReason(models.TextChoices):
+    """Why a debtor has not paid (principle 7): recorded from calls, portal requests and staff notes; reported."""
+
+    FORGOT = "forgot", _("Forgot")
+    CASH_FLOW = "cash_flow", _("Cash flow")
+    UNHAPPY = "unhappy", _("Unhappy with the goods or service")
+    BILLING_PROBLEM = "billing_problem", _("Billing problem")
+    HARDSHIP = "hardship", _("Hardship")
+    REFUSES = "refuses", _("Refuses to pay")
+    OTHER = "other", _("Other")
+
+
+class ReasonSource(models.TextChoices):
+    CALL = "call", _("Call")
+    PORTAL = "portal", _("Portal")
+    STAFF = "staff", _("Staff note")
+
+
+class ReasonRecord(models.Model):
+    """One time a reason for non-payment was recorded. Rows are kept; the latest one is the debtor's current reason."""
+
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="reasons")
+    # The debt it was about, when it was about one (a reason given on a call covers the debtor).
+    debt = models.ForeignKey("debts.Debt", on_delete=models.PROTECT, null=True, blank=True, related_name="reasons")
+    reason = models.CharField(_("reason for non-payment"), max_length=20, choices=NonPaymentReason.choices)
+    source = models.CharField(max_length=10, choices=ReasonSource.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by_label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["reason", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return self.reason

@@ -14,7 +14,17 @@ from apps.core.errors import DomainError
 from apps.core.money import check_currency
 from apps.core.tenancy import current_tenant
 from apps.debtors.contacts import check_timezone, normalize_email, normalize_phone, one_line_address
-from apps.debtors.models import Consent, ContactKind, ContactPoint, Debtor, DebtorKind, Validity
+from apps.debtors.models import (
+    Consent,
+    ContactKind,
+    ContactPoint,
+    Debtor,
+    DebtorKind,
+    NonPaymentReason,
+    ReasonRecord,
+    ReasonSource,
+    Validity,
+)
 
 DEBTOR_FIELDS = [
     "kind",
@@ -177,3 +187,32 @@ def contact_point_update(*, contact: ContactPoint, actor: Actor, **changes: Any)
         locked.save(update_fields=[*a.keys(), "updated_at"])
         audit_record(actor=actor, action="contact_point.updated", obj=locked, before=b, after=a)
     return locked
+
+
+def reason_record(
+    *, debtor: Debtor, reason: str, source: str, actor: Actor, debt: Any = None, note: str = ""
+) -> ReasonRecord:
+    """Record why a debtor has not paid (principle 7). Every recording is kept and audited."""
+    if reason not in NonPaymentReason.values:
+        raise DomainError(_("Choose a reason for non-payment from the list."), field="reason")
+    if source not in ReasonSource.values:
+        raise ValueError(source)
+    if debt is not None and debt.debtor_id != debtor.pk:
+        raise DomainError(_("This debt belongs to another debtor."), field="debt")
+    with transaction.atomic():
+        record = ReasonRecord.objects.create(
+            debtor=debtor,
+            debt=debt,
+            reason=reason,
+            source=source,
+            note=note.strip()[:500],
+            recorded_by_label=actor.label,
+        )
+        audit_record(
+            actor=actor,
+            action="debtor.reason_recorded",
+            obj=debtor,
+            after={"reason": reason, "source": source, "debt": debt.pk if debt is not None else None},
+            reason=note,
+        )
+    return record
