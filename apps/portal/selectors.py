@@ -13,6 +13,7 @@ from apps.debtors.models import Debtor
 from apps.debts.models import ACTIVE_STATUSES, Debt, EntryKind, LedgerEntry
 from apps.debts.selectors import BalanceLine, itemised_balance
 from apps.outbox.models import Message, MessageStatus
+from apps.payments.models import SavedCard
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Overview:
     payments: list[PaymentRow]
     messages: list[Message]
     totals: dict[str, int]
+    # A card saved for a plan's instalments: the page links to where automatic payments are stopped.
+    has_saved_cards: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +41,8 @@ class PaymentRow:
     debt_reference: str
     amount_minor: int
     currency: str
+    # The card payment behind it, for its receipt (None for a payment recorded by staff).
+    card_payment_id: uuid.UUID | None = None
 
 
 # Messages the debtor has been sent (or that are on their way to them); cancelled and failed ones never reached them.
@@ -52,25 +57,28 @@ def portal_overview(debtor: Debtor) -> Overview:
         .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.order_by("occurred_on", "id")))
     )
     views = []
-    payments: list[PaymentRow] = []
     totals: dict[str, int] = {}
     for debt in debts:
         entries = list(debt.entries.all())
         balance = sum(e.amount_minor for e in entries)
         views.append(DebtView(debt, itemised_balance(entries), balance))
-        payments.extend(
-            PaymentRow(e.occurred_on, debt.external_ref, -e.amount_minor, e.currency)
-            for e in entries
-            if e.kind == EntryKind.PAYMENT
-        )
         totals[debt.currency] = totals.get(debt.currency, 0) + balance
-    payments.sort(key=lambda p: (p.occurred_on, p.debt_reference), reverse=True)
+    # Payments on every debt, paid and settled ones too: what was just paid in full stays in the history.
+    payments = [
+        PaymentRow(occurred_on, reference, -amount_minor, currency, card_payment_id)
+        for occurred_on, reference, amount_minor, currency, card_payment_id in LedgerEntry.objects.filter(
+            debt__debtor=debtor, kind=EntryKind.PAYMENT
+        )
+        .order_by("-occurred_on", "-debt__external_ref", "-id")
+        .values_list("occurred_on", "debt__external_ref", "amount_minor", "currency", "card_payment__id")
+    ]
     messages = list(
         Message.objects.filter(debtor=debtor, status__in=SHOWN_STATUSES)
         .only("id", "channel", "subject", "created_at", "sent_at", "pdf", "debtor_id")
         .order_by("-created_at")
     )
-    return Overview(views, payments, messages, totals)
+    has_saved_cards = SavedCard.objects.filter(debtor=debtor, revoked_at__isnull=True).exists()
+    return Overview(views, payments, messages, totals, has_saved_cards)
 
 
 def portal_letter(debtor: Debtor, message_id: uuid.UUID | str) -> Message | None:

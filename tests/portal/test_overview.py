@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.debtors.models import Debtor
+from apps.debts.services import debt_payment_record
 from apps.outbox.models import Message
+from apps.payments.models import CardPayment, PaymentPurpose, PaymentStatus
 from apps.portal.access import SESSION_KEY
 from tests.factories import make_debt, make_debtor
 
@@ -106,5 +110,28 @@ def test_it_reads_the_overview_in_a_fixed_number_of_queries(debtor, actor, porta
     with CaptureQueriesContext(connection) as many:
         assert client.get("/p/").status_code == 200
     assert len(one) == len(many)
-    # Tenant's domain, session, debtor, debts, ledger entries, messages (django-tenants adds its SET search_path).
-    assert len([q for q in many.captured_queries if not q["sql"].startswith("SET ")]) == 6
+    # Tenant's domain, session, debtor, debts, ledger entries, payments, messages, saved cards (django-tenants adds
+    # its SET search_path).
+    assert len([q for q in many.captured_queries if not q["sql"].startswith("SET ")]) == 8
+
+
+def test_it_keeps_showing_a_payment_once_the_debt_is_paid_with_its_card_receipt(debtor, actor, portal_client):
+    debt = make_debt(actor, debtor, "INV-PAID", 30_00)
+    entry = debt_payment_record(
+        debt=debt, amount_minor=30_00, received_on=dt.date(2026, 11, 20), method="card", reference="pi_x", actor=actor
+    )
+    card = CardPayment.objects.create(
+        debt=debt,
+        purpose=PaymentPurpose.FULL,
+        amount_minor=30_00,
+        currency="EUR",
+        status=PaymentStatus.SUCCEEDED,
+        stripe_payment_intent_id="pi_x",
+        ledger_entry=entry,
+        created_by_label="test",
+    )
+    debt.refresh_from_db()
+    assert debt.status == "paid"
+    body = signed_in(portal_client, debtor).get("/p/").content.decode()
+    assert "INV-PAID" in body
+    assert f"/p/receipts/{card.pk}.pdf" in body
