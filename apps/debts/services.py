@@ -14,6 +14,7 @@ from apps.audit.services import Actor, audit_record, changed_fields, snapshot
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError, IllegalTransition
 from apps.core.money import check_currency, format_money
+from apps.core.tenancy import on_commit_in_tenant
 from apps.debtors.models import Debtor
 from apps.debtors.segments import segments_recompute
 from apps.debts.models import (
@@ -319,7 +320,7 @@ def debt_payment_record(
             _transition(locked, "mark_paid", actor=actor, reason=_("Paid in full"))
         # The payment history decides the segment (principle 6).
         debtor_id = locked.debtor_id
-        transaction.on_commit(lambda: segments_recompute(debtor_ids=[debtor_id]))
+        on_commit_in_tenant(lambda: segments_recompute(debtor_ids=[debtor_id]))
     return entry
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.audit.services import Actor, audit_record
 from apps.contact.gate import ContactRequest, Verdict, gate_decide_many
 from apps.core.dates import tenant_today
-from apps.core.tenancy import current_tenant
+from apps.core.tenancy import current_tenant, on_commit_in_tenant
 from apps.debtors.models import ContactPoint, Debtor
 from apps.debts.models import Debt
 from apps.debts.services import debt_resume
@@ -160,7 +160,7 @@ def _run(run: CollectionRun, now: dt.datetime) -> None:
         # The print file is made by a worker after the commit: the run itself only writes the outbox.
         from apps.engine.tasks import collection_run_letters_merge
 
-        transaction.on_commit(lambda: collection_run_letters_merge.delay(run.pk))
+        on_commit_in_tenant(lambda: collection_run_letters_merge.delay(run.pk))
 
 
 def _finish(run: CollectionRun, *, considered: int, queued: int, deferred: int, denied: int) -> None:
@@ -224,7 +224,7 @@ def _messages_write(
     )
     now_ids = [str(message.pk) for message in messages if message.not_before is None or message.not_before <= now]
     if now_ids:
-        transaction.on_commit(lambda: _deliver(now_ids))
+        on_commit_in_tenant(lambda: _deliver(now_ids))
 
 
 def _deliver(message_ids: list[str]) -> None:

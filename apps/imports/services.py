@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.audit.services import Actor, audit_record
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
+from apps.core.tenancy import on_commit_in_tenant
 from apps.imports import files, sql
 from apps.imports.fields import TARGET_FIELDS, guess_mapping, missing_required
 from apps.imports.models import DateOrder, ImportJob, ImportSource, ImportStatus
@@ -215,7 +216,7 @@ def import_job_start(*, job: ImportJob, actor: Actor) -> ImportJob:
             after={"mapping": locked.mapping, "date_order": locked.date_order, "decimal_comma": locked.decimal_comma},
         )
         job_id = str(locked.pk)
-        transaction.on_commit(lambda: import_job_run_task.delay(job_id))
+        on_commit_in_tenant(lambda: import_job_run_task.delay(job_id))
     return locked
 
 

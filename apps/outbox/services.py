@@ -17,7 +17,7 @@ from apps.contact.models import CallOutcome, ChannelOptOut, GateOutcome, OptOutS
 from apps.contact.services import opt_out_record, sms_opt_out_record
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
-from apps.core.tenancy import current_tenant
+from apps.core.tenancy import current_tenant, on_commit_in_tenant
 from apps.debtors.models import ContactKind, ContactPoint, Debtor, Validity
 from apps.debts.models import ACTIVE_STATUSES, Debt
 from apps.outbox.models import InboundMessage, Message, MessageStatus, Source
@@ -120,7 +120,7 @@ def message_enqueue(
 def _deliver_on_commit(message_id: Any) -> None:
     from apps.outbox.tasks import message_deliver
 
-    transaction.on_commit(lambda: message_deliver.delay(str(message_id)))
+    on_commit_in_tenant(lambda: message_deliver.delay(str(message_id)))
 
 
 def contact_point_mark_invalid(*, contact_point: ContactPoint | None, note: str, actor: Actor) -> None:

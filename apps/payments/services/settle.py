@@ -18,6 +18,7 @@ from apps.casework.models import CaseKind
 from apps.casework.services import case_open
 from apps.core.dates import tenant_today
 from apps.core.errors import DomainError
+from apps.core.tenancy import on_commit_in_tenant
 from apps.debts.models import ACTIVE_STATUSES, Debt, EntryKind, LedgerEntry, PaymentMethod
 from apps.debts.services import debt_balance_minor, debt_payment_record
 from apps.payments import selectors
@@ -120,10 +121,10 @@ def card_payment_apply(
             # Unless the debtor agreed to keep it for the plan (a saved card), Stripe forgets the card: the setup
             # attached it to the customer.
             method, account = payment.payment_method_id, client
-            transaction.on_commit(lambda: _detach(account, method))
+            on_commit_in_tenant(lambda: _detach(account, method))
         if payment.status == PaymentStatus.SUCCEEDED:
             payment_id = payment.pk
-            transaction.on_commit(lambda: _receipt_on_commit(payment_id))
+            on_commit_in_tenant(lambda: _receipt_on_commit(payment_id))
         elif payment.status == PaymentStatus.FAILED and payment.off_session and payment.instalment_id:
             _autopay_failed(payment, actor=actor)
     return payment
@@ -300,7 +301,7 @@ def saved_card_revoke(*, saved_card: SavedCard, actor: Actor) -> SavedCard:
         account = selectors.stripe_account_get()
         if account is not None:
             method = locked.stripe_payment_method_id
-            transaction.on_commit(lambda: _detach(stripe_client(account), method))
+            on_commit_in_tenant(lambda: _detach(stripe_client(account), method))
     return locked
 
 
