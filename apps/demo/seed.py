@@ -32,8 +32,9 @@ from apps.debtors.contacts import normalize_phone
 from apps.debtors.models import Consent, ContactKind, Debtor, DebtorKind, Validity
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts import services as debts
-from apps.debts.models import Debt, PaymentMethod
+from apps.debts.models import Debt, DebtStatus, PaymentMethod
 from apps.demo.stripe import demo_stripe_ensure
+from apps.portal.links import portal_link
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_base_url, tenant_create
 
@@ -639,4 +640,30 @@ def demo_summary() -> list[str]:
         for role in STAFF_ROLES:
             lines.append(f"    {role:<8} {staff_email(spec, role)} / {DEMO_PASSWORD}")
         lines.append(f"    API docs: {base}{docs}")
+        with tenant_context(tenant):
+            lines.extend(_portal_lines(base))
     return lines
+
+
+def _portal_lines(base: str) -> list[str]:
+    """A debtor's personal portal link (what every message carries) and the fallback sign-in details."""
+    debt = (
+        Debt.objects.filter(status=DebtStatus.OVERDUE, debtor__contact_points__kind=ContactKind.ADDRESS)
+        .select_related("debtor")
+        .order_by("external_ref")
+        .first()
+    )
+    if debt is None:
+        return []
+    postal_code = (
+        debt.debtor.contact_points.filter(kind=ContactKind.ADDRESS)
+        .exclude(postal_code="")
+        .values_list("postal_code", flat=True)
+        .first()
+        or ""
+    )
+    sign_in = reverse("portal:sign_in", urlconf="config.urls_tenant")
+    return [
+        f"    debtor portal ({debt.debtor.name}): {portal_link(debt.debtor)}",
+        f"    or sign in at {base}{sign_in} with reference {debt.external_ref} and postal code {postal_code}",
+    ]

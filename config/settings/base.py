@@ -277,4 +277,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint reports each rendering step at INFO; only its warnings (a missing font, a bad stylesheet) matter.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
