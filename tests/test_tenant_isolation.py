@@ -27,10 +27,12 @@ from apps.casework.models import CaseAttachment
 from apps.casework.services import case_open
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts.services import debt_create, debt_payment_record
+from apps.escalations.models import AgencyHandoff
 from apps.imports.models import ImportJob
 from apps.outbox.models import Message
 from apps.outbox.unsubscribe import unsubscribe_token
 from apps.payments.models import CardPayment, SavedCard
+from apps.policies.models import CallScript
 from apps.policies.services import policy_create, step_add, template_save
 from apps.portal.access import SESSION_KEY
 from apps.portal.links import portal_token
@@ -145,6 +147,18 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         card_payment = CardPayment.objects.create(
             debt=debt, purpose="full", amount_minor=490_00, currency="USD", status="succeeded", created_by_label="test"
         )
+        script = CallScript.objects.first()
+        handoff = AgencyHandoff.objects.create(
+            debt=debt,
+            agency_name="Globex Recovery",
+            commission_pct=30,
+            balance_minor=490_00,
+            expected_net_minor=343_00,
+            currency="USD",
+            reason="test",
+            handed_off_at=timezone.now(),
+            handed_off_by_label="test",
+        )
         saved_card = SavedCard.objects.create(
             debtor=debtor,
             arrangement=arrangement,
@@ -177,6 +191,8 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         "instalment_id": instalment.pk,
         "card_payment_id": card_payment.pk,
         "card_id": saved_card.pk,
+        "script_id": script.pk,
+        "handoff_id": handoff.pk,
     }
 
 
@@ -231,6 +247,7 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
     )
     assert {"portal:pay_full", "portal:pay_instalment", "portal:pay_result", "portal:pay_receipt"} <= set(checked)
     assert {"portal:saved_card_revoke", "payments:refund"} <= set(checked)
+    assert {"policies:script_edit", "escalations:handoff", "escalations:recall"} <= set(checked)
 
 
 def test_an_api_key_of_one_tenant_gets_404_for_every_object_of_another(globex_objects, tenant, owner):

@@ -26,6 +26,7 @@ class Perm(enum.StrEnum):
     WORK_CASES = "work_cases"  # take and resolve cases (disputes, hardship, callbacks), read their documents
     APPROVE_ARRANGEMENTS = "approve_arrangements"  # approve or decline a debtor's request outside the margins
     MANAGE_PAYMENTS = "manage_payments"  # the tenant's Stripe account, card refunds
+    ESCALATE = "escalate"  # attorney letter, hand-off to a collection agency, write-off
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -40,6 +41,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.WORK_CASES,
             Perm.MANAGE_PAYMENTS,
             Perm.APPROVE_ARRANGEMENTS,
+            Perm.ESCALATE,
         }
     ),
     Role.AGENT: frozenset({Perm.VIEW, Perm.CONTACT_DEBTORS, Perm.WORK_CASES}),

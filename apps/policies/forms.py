@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.debtors.forms import amount_for_input, parse_money
 from apps.policies.models import (
+    CallScript,
     Channel,
     ContactRules,
     Frequency,
@@ -19,6 +20,7 @@ from apps.policies.models import (
     StepKind,
 )
 from apps.policies.services import MARGIN_FIELDS, RULE_FIELDS
+from apps.policies.validation import SCRIPT_FIELDS
 
 LOCALE_CHOICES = [("en", "English"), ("fr", "Français"), ("pl", "Polski")]
 
@@ -130,6 +132,12 @@ class MarginsForm(forms.Form):
         label=_("Instalment frequencies"), choices=Frequency.choices, widget=forms.CheckboxSelectMultiple
     )
     max_promise_deferral_days = forms.IntegerField(label=_("Longest promise to pay (days)"), min_value=0)
+    agency_commission_pct = forms.IntegerField(
+        label=_("Collection agency commission (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("What an agency keeps of what it recovers; the hand-off comparison uses it."),
+    )
 
     def __init__(self, *args: Any, margins: Margins, currency: str, **kwargs: Any) -> None:
         if not args:
@@ -171,6 +179,11 @@ class ContactRulesForm(forms.Form):
     run_hour = forms.IntegerField(
         label=_("Daily run hour"), min_value=0, max_value=23, help_text=_("In the tenant's time zone.")
     )
+    calls_recorded = forms.BooleanField(
+        label=_("Calls are recorded"),
+        required=False,
+        help_text=_("Call scripts then start with their call-recording notice."),
+    )
 
     def __init__(self, *args: Any, rules: ContactRules, **kwargs: Any) -> None:
         if not args:
@@ -179,3 +192,37 @@ class ContactRulesForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
+
+
+class CallScriptForm(forms.Form):
+    goal = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 3}))
+    talking_points = forms.CharField(
+        label=_("Talking points"), widget=forms.Textarea(attrs={"rows": 7}), help_text=_("One per line.")
+    )
+    open_questions = forms.CharField(
+        label=_("Open questions"), widget=forms.Textarea(attrs={"rows": 5}), help_text=_("One per line.")
+    )
+    voicemail = forms.CharField(
+        label=_("On voicemail"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Someone else may hear it: your name, the company and a number, nothing about the debt."),
+    )
+    disclosures = forms.CharField(
+        label=_("Required on every call"),
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_("What the law of your jurisdiction requires the agent to say or observe; one per line."),
+    )
+    recording_notice = forms.CharField(
+        label=_("Call-recording notice"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Said first when calls are recorded (contact rules)."),
+    )
+
+    def __init__(self, *args: Any, script: CallScript, **kwargs: Any) -> None:
+        if not args:
+            kwargs["initial"] = {name: getattr(script, name) for name in SCRIPT_FIELDS}
+        super().__init__(*args, **kwargs)
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in SCRIPT_FIELDS}

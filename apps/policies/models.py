@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -146,6 +147,8 @@ class Margins(models.Model):
     min_instalment_minor = models.PositiveIntegerField(default=20_00)
     allowed_frequencies = ArrayField(models.CharField(max_length=12), default=default_frequencies)
     max_promise_deferral_days = models.PositiveSmallIntegerField(default=30)
+    # C5: what a collection agency keeps of what it recovers; the hand-off comparison uses it.
+    agency_commission_pct = models.PositiveSmallIntegerField(default=30)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,6 +156,7 @@ class Margins(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(max_settlement_discount_pct__lte=100), name="margins_discount_pct"),
             models.CheckConstraint(condition=Q(min_down_payment_pct__lte=100), name="margins_down_payment_pct"),
+            models.CheckConstraint(condition=Q(agency_commission_pct__lte=100), name="margins_agency_commission_pct"),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +177,8 @@ class ContactRules(models.Model):
     max_calls_per_7_days = models.PositiveSmallIntegerField(default=7)
     call_cooldown_days_after_conversation = models.PositiveSmallIntegerField(default=7)
     run_hour = models.PositiveSmallIntegerField(default=9)  # tenant-local hour of the daily run
+    # Call scripts show their recording notice only when calls are recorded (then it must be said first).
+    calls_recorded = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -184,3 +190,35 @@ class ContactRules(models.Model):
 
     def __str__(self) -> str:
         return "Contact rules"
+
+
+ANY_SEGMENT = ""
+
+
+class CallScript(models.Model):
+    """C3: what an agent aims for, says and asks on a call, per stage, debtor segment ("" = any) and language.
+
+    Plain text with the message placeholders ({{ debtor.name }}, {{ total }} ...); talking points and questions are
+    one per line. `disclosures` holds what the jurisdiction requires on every call (validation.py checks it)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    segment = models.CharField(_("segment"), max_length=20, blank=True)
+    locale = models.CharField(_("language"), max_length=5)
+    goal = models.TextField(_("goal"))
+    talking_points = models.TextField(_("talking points"))
+    open_questions = models.TextField(_("open questions"))
+    voicemail = models.TextField(_("on voicemail"))
+    disclosures = models.TextField(_("required disclosures"))
+    recording_notice = models.TextField(_("call-recording notice"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["stage", "segment", "locale"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "segment", "locale"], name="call_script_stage_segment_locale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} · {self.segment or 'any'} · {self.locale}"

@@ -220,6 +220,30 @@ def _party(tenant: Any) -> Party:
     )
 
 
+def _context(
+    *,
+    locale: str,
+    debtor_name: str,
+    debtor_reference: str,
+    amounts: Sequence[DebtAmounts],
+    tenant: Any,
+    today: dt.date,
+    extra: dict[str, Any],
+) -> Context:
+    debts, total = _lines(amounts, locale)
+    party = _party(tenant)
+    values = {
+        "debtor": {"name": debtor_name, "reference": debtor_reference},
+        "creditor": party,
+        "collector": party,
+        "debts": debts,
+        "total": total,
+        "today": _date(today, locale),
+        **extra,
+    }
+    return Context(values, autoescape=False)
+
+
 def render_text(
     *,
     template: Any,
@@ -233,23 +257,20 @@ def render_text(
     payment: dict[str, str] | None = None,
 ) -> RenderedMessage:
     locale = template.locale or "en"
-    debts, total = _lines(amounts, locale)
-    party = _party(tenant)
-    context = Context(
-        {
-            "debtor": {"name": debtor_name, "reference": debtor_reference},
-            "creditor": party,
-            "collector": party,
-            "debts": debts,
-            "total": total,
+    context = _context(
+        locale=locale,
+        debtor_name=debtor_name,
+        debtor_reference=debtor_reference,
+        amounts=amounts,
+        tenant=tenant,
+        today=today,
+        extra={
             "portal_link": links.get("portal_link", ""),
             "opt_out_link": links.get("opt_out_link", ""),
             "validation_end_date": _date(validation_end or validation_end_date_for(today), locale),
-            "today": _date(today, locale),
             # Receipts and autopay reminders: the card payment's amount, date, invoice, reference and card.
             "payment": payment or {},
         },
-        autoescape=False,
     )
     subject = ENGINE.from_string(template.subject or "").render(context).strip() if template.subject else ""
     body = ENGINE.from_string(template.body).render(context).strip()
@@ -285,7 +306,51 @@ def render_sample(*, template: Any, tenant: Any, today: dt.date | None = None) -
     """The template on sample data: what the editor's live preview shows."""
     today = today or tenant_today()
     currency = getattr(tenant, "currency", "EUR") or "EUR"
-    amounts = [
+    amounts = sample_amounts(currency, today)
+    return render_text(
+        template=template,
+        debtor_name="Alex Martin",
+        debtor_reference="C-0001",
+        amounts=amounts,
+        tenant=tenant,
+        links=SAMPLE_LINK,
+        today=today,
+        payment={
+            "amount": format_money(64_90, currency, template.locale or "en"),
+            "date": _date(today, template.locale or "en"),
+            "invoice": "INV-1077",
+            "reference": "pi_3Q0sample",
+            "card": "Visa •••• 4242",
+        },
+    )
+
+
+def render_script(
+    *,
+    fields: dict[str, str],
+    locale: str,
+    debtor_name: str,
+    debtor_reference: str,
+    amounts: Sequence[DebtAmounts],
+    tenant: Any,
+    today: dt.date,
+) -> dict[str, str]:
+    """A call script's texts for one debtor and their debts (C3), in the script's language. Plain text."""
+    context = _context(
+        locale=locale,
+        debtor_name=debtor_name,
+        debtor_reference=debtor_reference,
+        amounts=amounts,
+        tenant=tenant,
+        today=today,
+        extra={},
+    )
+    return {name: ENGINE.from_string(text or "").render(context).strip() for name, text in fields.items()}
+
+
+def sample_amounts(currency: str, today: dt.date) -> list[DebtAmounts]:
+    """Two invoices the editors' previews show."""
+    return [
         DebtAmounts(
             reference="INV-1042",
             description="Order 1042",
@@ -305,19 +370,3 @@ def render_sample(*, template: Any, tenant: Any, today: dt.date | None = None) -
             principal=64_90,
         ),
     ]
-    return render_text(
-        template=template,
-        debtor_name="Alex Martin",
-        debtor_reference="C-0001",
-        amounts=amounts,
-        tenant=tenant,
-        links=SAMPLE_LINK,
-        today=today,
-        payment={
-            "amount": format_money(64_90, currency, template.locale or "en"),
-            "date": _date(today, template.locale or "en"),
-            "invoice": "INV-1077",
-            "reference": "pi_3Q0sample",
-            "card": "Visa •••• 4242",
-        },
-    )

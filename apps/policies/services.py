@@ -15,6 +15,7 @@ from apps.core.errors import DomainError
 from apps.core.tenancy import current_tenant
 from apps.policies import defaults
 from apps.policies.models import (
+    CallScript,
     Channel,
     ContactRules,
     Frequency,
@@ -34,7 +35,14 @@ from apps.policies.selectors import (
     live_version,
     margins_get,
 )
-from apps.policies.validation import TemplateCheck, template_check
+from apps.policies.validation import (
+    RECORDING_PHRASE,
+    SCRIPT_FIELDS,
+    ScriptCheck,
+    TemplateCheck,
+    call_script_check,
+    template_check,
+)
 
 LOCALES = ("en", "fr", "pl")
 STEP_FIELDS = (
@@ -57,6 +65,7 @@ MARGIN_FIELDS = (
     "min_instalment_minor",
     "allowed_frequencies",
     "max_promise_deferral_days",
+    "agency_commission_pct",
 )
 RULE_FIELDS = (
     "quiet_hours_start",
@@ -70,12 +79,21 @@ RULE_FIELDS = (
     "max_calls_per_7_days",
     "call_cooldown_days_after_conversation",
     "run_hour",
+    "calls_recorded",
 )
 US_EARLIEST = dt.time(8, 0)
 US_LATEST = dt.time(21, 0)
 US_MAX_CALLS_PER_7_DAYS = 7
 US_CALL_COOLDOWN_DAYS = 7
 MAX_OFFSET_DAYS = 3650
+
+
+class ScriptRefused(DomainError):
+    """A call script the validators refuse; carries the reasons per field and the warnings."""
+
+    def __init__(self, check: ScriptCheck) -> None:
+        super().__init__(" ".join(check.errors), field=next(iter(check.field_errors), None))
+        self.check = check
 
 
 class TemplateRefused(DomainError):
@@ -104,6 +122,16 @@ def policies_install_defaults(*, tenant: Any = None) -> None:
             [MessageTemplate(**row) for row in defaults.default_templates(jurisdiction, role)], ignore_conflicts=True
         )
         installed: dict[str, Any] = {"templates": MessageTemplate.objects.count() - existing}
+        scripts = CallScript.objects.count()
+        CallScript.objects.bulk_create(
+            [
+                CallScript(**row, updated_by_label="Amiable defaults")
+                for row in defaults.default_call_scripts(jurisdiction)
+            ],
+            ignore_conflicts=True,
+        )
+        if added := CallScript.objects.count() - scripts:
+            installed["call_scripts"] = added
         if not Policy.objects.exists():  # a tenant that renamed or replaced it keeps its own
             policy = Policy.objects.create(name=defaults.POLICY_NAME)
             version = PolicyVersion.objects.create(
@@ -419,12 +447,57 @@ def template_save(
     return target, check.warnings
 
 
+# Call scripts ---------------------------------------------------------------------------------------------------
+
+
+def call_script_check_for(
+    script: CallScript, *, fields: dict[str, str] | None = None, tenant: Any = None
+) -> ScriptCheck:
+    """The validators' answer for `script`, or for `fields` about to replace its texts, in the tenant's jurisdiction."""
+    values = {name: getattr(script, name) for name in SCRIPT_FIELDS} | (fields or {})
+    return call_script_check(
+        stage=script.stage,
+        locale=script.locale,
+        jurisdiction=getattr(_tenant(tenant), "jurisdiction", "FR"),
+        fields=values,
+        calls_recorded=contact_rules_get().calls_recorded,
+    )
+
+
+def call_script_save(*, script: CallScript, actor: Actor, **fields: Any) -> tuple[CallScript, list[str]]:
+    """Change a script's texts. Refused (ScriptRefused) when a check fails, e.g. a required disclosure is missing;
+    returns the tone warnings. Stage, segment and language say which calls it is for and do not change."""
+    values = {name: str(fields[name]).strip().replace("\r\n", "\n") for name in SCRIPT_FIELDS if name in fields}
+    with transaction.atomic():
+        locked = CallScript.objects.select_for_update().get(pk=script.pk)
+        check = call_script_check_for(locked, fields=values)
+        if not check.ok:
+            raise ScriptRefused(check)
+        old, new = changed_fields(snapshot(locked, list(values)), values)
+        if not new:
+            return locked, check.warnings
+        for name, value in new.items():
+            setattr(locked, name, value)
+        locked.updated_by_label = actor.label[:200]
+        locked.save(update_fields=[*new, "updated_by_label", "updated_at"])
+        audit_record(actor=actor, action="call_script.updated", obj=locked, before=old, after=new)
+    return locked, check.warnings
+
+
+def _scripts_without_recording_notice() -> list[CallScript]:
+    return [
+        s
+        for s in CallScript.objects.all()
+        if RECORDING_PHRASE.get(s.locale, RECORDING_PHRASE["en"]) not in s.recording_notice.lower()
+    ]
+
+
 # Margins and contact rules ------------------------------------------------------------------------------------
 
 
 def margins_update(*, actor: Actor, **fields: Any) -> Margins:
     values = {f: fields[f] for f in MARGIN_FIELDS if f in fields}
-    for name in ("max_settlement_discount_pct", "min_down_payment_pct"):
+    for name in ("max_settlement_discount_pct", "min_down_payment_pct", "agency_commission_pct"):
         if name in values and not 0 <= values[name] <= 100:
             raise DomainError(_("A percentage is between 0 and 100."), field=name)
     if "max_plan_instalments" in values and values["max_plan_instalments"] < 1:
@@ -474,6 +547,14 @@ def contact_rules_update(*, actor: Actor, tenant: Any = None, **fields: Any) -> 
             )
     if not 0 <= values.get("run_hour", current.run_hour) <= 23:
         raise DomainError(_("The run hour is between 0 and 23."), field="run_hour")
+    if values.get("calls_recorded") and not current.calls_recorded:
+        silent = _scripts_without_recording_notice()
+        if silent:
+            raise DomainError(
+                _("Before calls are recorded, these call scripts need a call-recording notice: %(scripts)s.")
+                % {"scripts": ", ".join(_script_name(s) for s in silent[:10])},
+                field="calls_recorded",
+            )
     with transaction.atomic():
         row = ContactRules.objects.select_for_update().get(pk=current.pk)
         old, new = changed_fields(snapshot(row, list(values)), values)
@@ -491,3 +572,8 @@ def contact_rules_update(*, actor: Actor, tenant: Any = None, **fields: Any) -> 
 def _audit_times(values: dict[str, Any]) -> dict[str, Any]:
     """Times of day as text: the audit log stores JSON."""
     return {k: v.isoformat() if isinstance(v, dt.time) else v for k, v in values.items()}
+
+
+def _script_name(script: CallScript) -> str:
+    segment = script.segment or _("any segment")
+    return f"{Stage(script.stage).label} · {segment} · {script.locale}"

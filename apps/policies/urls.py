@@ -23,6 +23,9 @@ urlpatterns = [
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/preview/", views.template_preview, name="template_preview"),
     path("templates/<int:template_id>/", views.template_edit, name="template_edit"),
+    path("scripts/", views.script_list, name="scripts"),
+    path("scripts/<uuid:script_id>/", views.script_edit, name="script_edit"),
+    path("scripts/<uuid:script_id>/preview/", views.script_preview, name="script_preview"),
     path("margins/", views.margins_edit, name="margins"),
     path("contact-rules/", views.contact_rules_edit, name="contact_rules"),
 ]

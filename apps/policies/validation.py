@@ -18,10 +18,19 @@ from django.utils.translation import gettext as _
 
 from apps.policies.defaults import (
     DISPUTE_PHRASE,
+    FR_AMICABLE,
+    FR_AMICABLE_PHRASE,
+    FR_NO_COSTS,
     L111_8,
     L111_8_PHRASE,
     MINI_MIRANDA,
     MINI_MIRANDA_PHRASE,
+    PL_NO_HARASSMENT,
+    PL_NO_HARASSMENT_MARK,
+    RECORDING_NOTICE,
+    RECORDING_PHRASE,
+    US_THIRD_PARTY,
+    US_THIRD_PARTY_PHRASE,
 )
 from apps.policies.models import Channel, Stage
 from apps.policies.rendering import ENGINE
@@ -173,7 +182,9 @@ def has_placeholder(source: str, name: str) -> bool:
     return bool(_var_pattern(name).search(source))
 
 
-def _check_placeholders(source: str, check: TemplateCheck) -> None:
+def _check_placeholders(
+    source: str, check: TemplateCheck, placeholders: dict[str, frozenset[str] | None] = PLACEHOLDERS
+) -> None:
     try:
         ENGINE.from_string(source)
     except TemplateSyntaxError as exc:
@@ -208,22 +219,22 @@ def _check_placeholders(source: str, check: TemplateCheck) -> None:
             continue
         if root == "forloop":
             continue
-        if root not in PLACEHOLDERS:
+        if root not in placeholders:
             unknown.append(name)
             continue
-        allowed = PLACEHOLDERS[root]
+        allowed = placeholders[root]
         if attr and (allowed is None or attr not in allowed):
             unknown.append(name)
     for name in dict.fromkeys(unknown):
         check.errors.append(
             _("Unknown placeholder {{ %(name)s }}. Known: %(known)s.")
-            % {"name": name, "known": ", ".join(sorted(_known_placeholders()))}
+            % {"name": name, "known": ", ".join(sorted(_known_placeholders(placeholders)))}
         )
 
 
-def _known_placeholders() -> list[str]:
+def _known_placeholders(placeholders: dict[str, frozenset[str] | None] = PLACEHOLDERS) -> list[str]:
     out = []
-    for root, attrs in PLACEHOLDERS.items():
+    for root, attrs in placeholders.items():
         out += [f"{root}.{a}" for a in sorted(attrs)] if attrs else [root]
     return out
 
@@ -402,4 +413,149 @@ def template_check(
             )
             % {"words": "”, “".join(threats)}
         )
+    return check
+
+
+# Call scripts (C3) ---------------------------------------------------------------------------------------------
+
+# What a call script may read: no links (a staff page must not show a debtor's sign-in link), no opt-out, no payment.
+SCRIPT_PLACEHOLDERS: dict[str, frozenset[str] | None] = {
+    "debtor": frozenset({"name", "reference"}),
+    "creditor": PARTY_FIELDS,
+    "collector": PARTY_FIELDS,
+    "total": None,
+    "debts": None,
+    "today": None,
+}
+SCRIPT_FIELDS = ("goal", "talking_points", "open_questions", "voicemail", "disclosures", "recording_notice")
+SCRIPT_REQUIRED = ("goal", "talking_points", "open_questions", "voicemail", "disclosures")
+# A voicemail names no debt: whoever hears it may not be the debtor.
+VOICEMAIL_DEBT_WORDS = {
+    "en": [r"debts?", r"collect\w*", r"owe\w*", r"overdue", r"unpaid", r"arrears", r"invoices?", r"payments?"],
+    "fr": [r"dettes?", r"créances?", r"recouvr\w+", r"impay\w+", r"retards?", r"factures?", r"paiements?", r"dû|due"],
+    "pl": [r"dług\w*", r"należnoś\w+", r"windykac\w+", r"zaległ\w+", r"faktur\w*", r"płatnoś\w+", r"zapłat\w+"],
+}
+VOICEMAIL_DEBT_RE = {locale: _words(p) for locale, p in VOICEMAIL_DEBT_WORDS.items()}
+
+
+@dataclasses.dataclass
+class ScriptCheck:
+    """Refusals per field of a call script, and tone warnings."""
+
+    field_errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    def add(self, field: str, message: str) -> None:
+        self.field_errors.setdefault(field, []).append(message)
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for errors in self.field_errors.values() for e in errors]
+
+    @property
+    def ok(self) -> bool:
+        return not self.field_errors
+
+
+def _lower(text: str) -> str:
+    return text.lower().replace("\u2019", "'")
+
+
+def _check_disclosures(text: str, *, jurisdiction: str, lang: str, check: ScriptCheck) -> None:
+    """The blocks `jurisdiction` requires on a call (COMPLIANCE: US8 and 805(b), FR R124-4 and L111-8, PL KK 190a)."""
+    said = _lower(text)
+
+    def missing(message: str, example: str) -> None:
+        check.add("disclosures", message % {"text": example})
+
+    if jurisdiction == "US":
+        if MINI_MIRANDA_PHRASE[lang] not in said:
+            missing(_("A US call must give the debt-collector disclosure: “%(text)s”"), MINI_MIRANDA[lang])
+        if US_THIRD_PARTY_PHRASE[lang] not in said:
+            missing(
+                _(
+                    "A US call script must keep the debt from anyone but the debtor (no third-party disclosure), "
+                    "e.g. “%(text)s”"
+                ),
+                US_THIRD_PARTY[lang],
+            )
+    elif jurisdiction == "FR":
+        if not has_placeholder(text, "creditor.name"):
+            check.add("disclosures", _("A French call must say who the creditor is: add {{ creditor.name }}."))
+        if FR_AMICABLE_PHRASE[lang] not in said:
+            missing(_("A French call must say that the recovery is amicable, e.g. “%(text)s”"), FR_AMICABLE[lang])
+        if "l111-8" not in said:
+            missing(
+                _("A French call must say that the debtor pays no recovery costs (article L111-8), e.g. “%(text)s”"),
+                FR_NO_COSTS[lang],
+            )
+    elif jurisdiction == "PL":
+        if not has_placeholder(text, "creditor.name"):
+            check.add("disclosures", _("A Polish call must say who the creditor is: add {{ creditor.name }}."))
+        if not _debts_itemised(text):
+            check.add("disclosures", _("A Polish call must give the basis of the claim: add {{ debts }}."))
+        if PL_NO_HARASSMENT_MARK not in said:
+            missing(
+                _(
+                    "A Polish call script must remind the agent that harassment is prohibited (article 190a of the "
+                    "Criminal Code), e.g. “%(text)s”"
+                ),
+                PL_NO_HARASSMENT[lang],
+            )
+
+
+def call_script_check(
+    *, stage: str, locale: str, jurisdiction: str, fields: dict[str, str], calls_recorded: bool = False
+) -> ScriptCheck:
+    """Every refusal (per field) and tone warning for a call script, with messages a manager can act on."""
+    check = ScriptCheck()
+    lang = locale if locale in THREATS else "en"
+    texts = {name: fields.get(name, "") or "" for name in SCRIPT_FIELDS}
+    for name in SCRIPT_REQUIRED:
+        if not texts[name].strip():
+            check.add(name, _("This part of the script is empty."))
+    for name, text in texts.items():
+        found = TemplateCheck()
+        _check_placeholders(text, found, SCRIPT_PLACEHOLDERS)
+        for error in found.errors:
+            check.add(name, error)
+    _check_disclosures(texts["disclosures"], jurisdiction=jurisdiction, lang=lang, check=check)
+    if calls_recorded and RECORDING_PHRASE[lang] not in _lower(texts["recording_notice"]):
+        check.add(
+            "recording_notice",
+            _("Calls are recorded: the script must say so first, e.g. “%(text)s”") % {"text": RECORDING_NOTICE[lang]},
+        )
+    voicemail = texts["voicemail"]
+    revealing = _found(VOICEMAIL_DEBT_RE[lang], _without_legal_texts(voicemail)) + [
+        "{{ " + name + " }}" for name in ("total", "debts") if has_placeholder(voicemail, name)
+    ]
+    if revealing:
+        message = _(
+            "A voicemail may be heard by someone else: leave your name, the company and a number to call back, "
+            "nothing about the debt (“%(words)s”)."
+        ) % {"words": "”, “".join(revealing)}
+        if jurisdiction == "US":
+            # Regulation F: only a limited-content message avoids disclosing the debt to a third party.
+            check.add("voicemail", message)
+        else:
+            check.warnings.append(message)
+    plain = _without_legal_texts("\n".join(texts.values()))
+    fees = TemplateCheck()
+    _check_fees(plain, fees)
+    for error in fees.errors:
+        check.add("talking_points", error)
+    if stage in {Stage.FRIENDLY, Stage.FIRM}:
+        threats = _found(THREAT_RE[lang], plain)
+        if threats:
+            check.warnings.append(
+                _("This %(stage)s script sounds threatening (“%(words)s”). Keep legal steps for the final stage.")
+                % {"stage": Stage(stage).label.lower(), "words": "”, “".join(threats)}
+            )
+        jargon = _found(JARGON_RE[lang], plain)
+        if jargon:
+            check.warnings.append(
+                _("Plain words work better than legal jargon (“%(words)s”).") % {"words": "”, “".join(jargon)}
+            )
+        if _shouting(plain):
+            check.warnings.append(_("Avoid shouting: capital letters and “!!” read as aggressive."))
     return check

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,11 +19,22 @@ from apps.debtors.forms import add_domain_error
 from apps.debtors.segments import RULES as SEGMENT_RULES
 from apps.debtors.views import UNPROCESSABLE, is_fragment_request
 from apps.policies import services
-from apps.policies.forms import ContactRulesForm, MarginsForm, PolicyForm, StepForm, TemplateForm
-from apps.policies.models import Channel, MessageTemplate, Policy, PolicyVersion, Step, VersionStatus
+from apps.policies.forms import CallScriptForm, ContactRulesForm, MarginsForm, PolicyForm, StepForm, TemplateForm
+from apps.policies.models import (
+    STAGE_RANK,
+    CallScript,
+    Channel,
+    MessageTemplate,
+    Policy,
+    PolicyVersion,
+    Stage,
+    Step,
+    VersionStatus,
+)
 from apps.policies.rendering import render_sample
+from apps.policies.scripts import ShownScript, call_script_sample
 from apps.policies.selectors import contact_rules_get, margins_get, policy_rows
-from apps.policies.validation import TemplateCheck
+from apps.policies.validation import SCRIPT_FIELDS, ScriptCheck, TemplateCheck
 
 
 def _check_write(request: HttpRequest) -> None:
@@ -257,6 +270,102 @@ def template_preview(request: HttpRequest) -> HttpResponse:
             rendered = None
     context = {"check": check, "rendered": rendered, "channel": template.channel}
     return render(request, "policies/template_form.html#preview", context)
+
+
+# Call scripts ---------------------------------------------------------------------------------------------------
+
+SCRIPT_LOCALES = (("en", "English"), ("fr", "Français"), ("pl", "Polski"))
+
+
+@require_GET
+@require_perm(Perm.VIEW)
+def script_list(request: HttpRequest) -> HttpResponse:
+    """One row per stage and segment (any segment first), one column per language."""
+    labels = {rule.key: rule.label for rule in SEGMENT_RULES}
+    order = ["", *labels]
+    cells: dict[tuple[str, str], dict[str, CallScript]] = {}
+    for script in CallScript.objects.all():
+        cells.setdefault((script.stage, script.segment), {})[script.locale] = script
+    rows = [
+        {
+            "stage": Stage(stage),
+            "segment": segment,
+            "segment_label": labels.get(segment, segment),
+            "scripts": [by_locale.get(code) for code, _name in SCRIPT_LOCALES],
+        }
+        for (stage, segment), by_locale in sorted(
+            cells.items(),
+            key=lambda item: (
+                STAGE_RANK.get(Stage(item[0][0]), 0),
+                order.index(item[0][1]) if item[0][1] in order else len(order),
+                item[0][1],
+            ),
+        )
+    ]
+    context = {"rows": rows, "locales": SCRIPT_LOCALES}
+    return render(request, "policies/scripts.html", context)
+
+
+def _script_page(
+    request: HttpRequest, script: CallScript, form: CallScriptForm, check: ScriptCheck, shown: ShownScript | None
+) -> HttpResponse:
+    labels = {rule.key: rule.label for rule in SEGMENT_RULES}
+    context = {
+        "script": script,
+        "form": form,
+        "check": check,
+        "shown": shown,
+        "segment_label": labels.get(script.segment, ""),
+        "can_save": _can_manage(request),
+    }
+    status = UNPROCESSABLE if form.errors else 200
+    return render(request, "policies/script_form.html", context, status=status)
+
+
+def _script_sample(request: HttpRequest, script: CallScript, fields: dict[str, str] | None) -> ShownScript | None:
+    try:
+        return call_script_sample(script, tenant=request.tenant, fields=fields)  # type: ignore[attr-defined]
+    except TemplateSyntaxError:
+        return None  # the check names the syntax error
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm(Perm.VIEW)
+def script_edit(request: HttpRequest, script_id: UUID) -> HttpResponse:
+    script = get_object_or_404(CallScript, pk=script_id)
+    _check_write(request)
+    form = CallScriptForm(request.POST or None, script=script)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved, warnings = services.call_script_save(
+                script=script, actor=Actor.for_user(request.user), **form.service_fields()
+            )
+        except services.ScriptRefused as exc:
+            for field, errors in exc.check.field_errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            return _script_page(request, script, form, exc.check, _script_sample(request, script, form.cleaned_data))
+        messages.success(request, _("Call script saved."))
+        for warning in warnings:
+            messages.warning(request, warning)
+        return redirect("policies:script_edit", script_id=saved.pk)
+    fields = {name: request.POST.get(name, "") for name in SCRIPT_FIELDS} if request.method == "POST" else None
+    check = services.call_script_check_for(script, fields=fields)
+    return _script_page(request, script, form, check, _script_sample(request, script, fields))
+
+
+@require_POST
+@require_perm(Perm.MANAGE_POLICIES)
+def script_preview(request: HttpRequest, script_id: UUID) -> HttpResponse:
+    """The htmx fragment beside the script editor: the texts on sample data, and what the checks say."""
+    script = get_object_or_404(CallScript, pk=script_id)
+    fields = {name: request.POST.get(name, "") for name in SCRIPT_FIELDS}
+    context = {
+        "script": script,
+        "check": services.call_script_check_for(script, fields=fields),
+        "shown": _script_sample(request, script, fields),
+    }
+    return render(request, "policies/script_form.html#preview", context)
 
 
 # Margins and contact rules --------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ TENANT_APPS = [
     "apps.casework",
     "apps.arrangements",
     "apps.payments",
+    "apps.escalations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -153,11 +153,13 @@ def test_it_saves_margins(client_for: ClientFor, manager: User) -> None:
             "min_instalment": "15.50",
             "allowed_frequencies": ["monthly"],
             "max_promise_deferral_days": 14,
+            "agency_commission_pct": 25,
         },
     )
     assert response.status_code == 302
     margins = Margins.objects.get()
     assert (margins.max_settlement_discount_pct, margins.min_instalment_minor) == (30, 15_50)
+    assert margins.agency_commission_pct == 25
     assert margins.allowed_frequencies == ["monthly"]
 
 
