@@ -220,8 +220,7 @@ class CallScriptForm(forms.Form):
     )
 
     def __init__(self, *args: Any, script: CallScript, **kwargs: Any) -> None:
-        if not args:
-            kwargs["initial"] = {name: getattr(script, name) for name in SCRIPT_FIELDS}
+        kwargs["initial"] = {name: getattr(script, name) for name in SCRIPT_FIELDS}
         super().__init__(*args, **kwargs)
 
     def service_fields(self) -> dict[str, Any]:

@@ -282,7 +282,8 @@ SCRIPT_LOCALES = (("en", "English"), ("fr", "Français"), ("pl", "Polski"))
 def script_list(request: HttpRequest) -> HttpResponse:
     """One row per stage and segment (any segment first), one column per language."""
     labels = {rule.key: rule.label for rule in SEGMENT_RULES}
-    order = ["", *labels]
+    # A customer's life: new, usually on time, repeatedly late, at risk (the rules' order is their precedence).
+    order = ["", *reversed(list(labels))]
     cells: dict[tuple[str, str], dict[str, CallScript]] = {}
     for script in CallScript.objects.all():
         cells.setdefault((script.stage, script.segment), {})[script.locale] = script

@@ -227,6 +227,7 @@ def test_an_agent_reads_scripts_but_cannot_edit_them(client_for: ClientFor, agen
     page = client.get(f"/policies/scripts/{script.pk}/")
     assert page.status_code == 200
     assert "<fieldset disabled>" in page.content.decode()
+    assert re.search(r'<textarea[^>]*name="talking_points"[^>]*>\s*Start warmly', page.content.decode())
     assert client.post(f"/policies/scripts/{script.pk}/", _fields(script, goal="Be firm.")).status_code == 403
     assert client.post(f"/policies/scripts/{script.pk}/preview/", _fields(script)).status_code == 403
     script.refresh_from_db()
