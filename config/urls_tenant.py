@@ -15,6 +15,7 @@ urlpatterns = [
     path("arrangements/", include("apps.arrangements.urls")),
     path("payments/", include("apps.payments.urls")),
     path("escalations/", include("apps.escalations.urls")),
+    path("reports/", include("apps.reporting.urls")),
     path("api/", include("apps.api.urls")),
     path("p/", include("apps.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,6 +21,7 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("v1/", include("apps.imports.urls_api")),
+    path("v1/reports/", include("apps.reporting.urls_api")),
     # The schema and its docs are public on the tenant's host: they describe the API, not the tenant's data.
     path(
         "schema/",
