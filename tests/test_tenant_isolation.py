@@ -242,6 +242,9 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
     assert "debtors:contact_edit" in checked
     assert {"portal:open", "portal:letter_pdf", "portal:help_dispute", "portal:help_request"} <= set(checked)
     assert {"casework:detail", "casework:attachment"} <= set(checked)
+    assert {"casework:claim", "casework:assign", "casework:note", "casework:call", "casework:phone_task"} <= set(
+        checked
+    )
     assert {"portal:options", "portal:arrangement", "arrangements:approve", "arrangements:instalment_payment"} <= set(
         checked
     )

@@ -3,6 +3,9 @@ the help services decide what a request means."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,11 +15,18 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.arrangements.forms import parse_money_input
+from apps.arrangements.models import ArrangementKind
+from apps.arrangements.options import MAX_INSTALMENTS_ASKED
+from apps.casework.calls import Agreement
 from apps.casework.choices import DisputeReason
 from apps.casework.uploads import ACCEPT, MAX_FILES, CheckedUpload, check_upload
-from apps.debtors.forms import parse_money
-from apps.debts.models import PaymentMethod
-from apps.policies.models import Channel
+from apps.contact.models import CallOutcome
+from apps.core.errors import DomainError
+from apps.debtors.forms import DateInput, parse_money
+from apps.debtors.models import ContactPoint, NonPaymentReason
+from apps.debts.models import Debt, PaymentMethod
+from apps.policies.models import Channel, Frequency
 
 DETAILS_MAX = 4000
 
@@ -206,3 +216,154 @@ class ResolveForm(forms.Form):
         error_messages={"required": _("Say how the case was resolved.")},
     )
     resume = forms.BooleanField(label=_("Resume collection of the debts this case paused"), required=False)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note"),
+        max_length=DETAILS_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Dated and signed with your name; the debtor does not see notes."),
+        error_messages={"required": _("Write the note first.")},
+    )
+
+
+class AssignForm(forms.Form):
+    """Hand a case to a colleague (or to nobody). `expected` is who held it when the page was shown: if that changed
+    meanwhile, nothing is changed and the person is told who holds it now."""
+
+    user = forms.ChoiceField(label=_("Assign to"), required=False)
+    expected = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, workers: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workers = {str(u.public_id): u for u in workers}
+        field = self.fields["user"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Nobody")), *((key, u.display_name) for key, u in self.workers.items())]
+
+    def assignee(self) -> Any:
+        return self.workers.get(self.cleaned_data["user"] or "")
+
+
+NO_AGREEMENT = ""
+
+
+class CallForm(forms.Form):
+    """A call as the agent logs it (C4). Amounts are typed in the debt's currency; times are the tenant's."""
+
+    contact_point = forms.ChoiceField(
+        label=_("Number called"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the number you call.")},
+    )
+    outcome = forms.ChoiceField(
+        label=_("How did the call go?"),
+        choices=CallOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the call went.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=DETAILS_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was said. Dated and kept with the case; the debtor does not see it."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason for non-payment"),
+        required=False,
+        choices=[("", _("Not given")), *NonPaymentReason.choices],
+    )
+    agreement = forms.ChoiceField(
+        label=_("Agreement reached"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (NO_AGREEMENT, _("None")),
+            (ArrangementKind.PROMISE, _("Promise to pay")),
+            (ArrangementKind.PLAN, _("Payment plan")),
+            (ArrangementKind.SETTLEMENT, _("Settlement")),
+        ],
+        help_text=_("Inside the margins it is active at once; beyond them it goes to a manager for approval."),
+    )
+    agreement_debt = forms.ChoiceField(label=_("For the invoice"), required=False)
+    pay_by = forms.DateField(label=_("Promise: pays everything by"), required=False, widget=DateInput())
+    down_payment = forms.CharField(label=_("Plan: first payment, today"), max_length=30, required=False)
+    frequency = forms.ChoiceField(label=_("Plan: how often"), required=False, choices=[("", "—"), *Frequency.choices])
+    instalment_count = forms.IntegerField(
+        label=_("Plan: number of instalments after the first payment"),
+        required=False,
+        min_value=1,
+        max_value=MAX_INSTALMENTS_ASKED,
+    )
+    discount_pct = forms.IntegerField(label=_("Settlement: discount (%)"), required=False, min_value=1, max_value=99)
+    follow_up_date = forms.DateField(label=_("Follow-up: day"), required=False, widget=DateInput())
+    follow_up_time = forms.TimeField(
+        label=_("Follow-up: time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time like 14:30.")},
+    )
+
+    def __init__(
+        self, *args: Any, points: Sequence[ContactPoint], debts: Sequence[Debt], tz: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.points = {str(p.pk): p for p in points}
+        self.debts = {str(d.pk): d for d in debts}
+        self.tz = zoneinfo.ZoneInfo(tz)
+        point = self.fields["contact_point"]
+        assert isinstance(point, forms.ChoiceField)
+        point.choices = [(key, p.value) for key, p in self.points.items()]
+        debt = self.fields["agreement_debt"]
+        assert isinstance(debt, forms.ChoiceField)
+        debt.choices = [(key, d.external_ref) for key, d in self.debts.items()]
+        self.fields["down_payment"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.fields["follow_up_time"].help_text = _("Your time (%(tz)s).") % {"tz": tz}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, time = data.get("follow_up_date"), data.get("follow_up_time")
+        if bool(day) != bool(time) and "follow_up_date" not in self.errors and "follow_up_time" not in self.errors:
+            self.add_error("follow_up_date" if not day else "follow_up_time", _("Give both the day and the time."))
+        data["follow_up_at"] = dt.datetime.combine(day, time, tzinfo=self.tz) if day and time else None
+        kind = data.get("agreement") or NO_AGREEMENT
+        if kind == NO_AGREEMENT:
+            return data
+        debt = self.debts.get(data.get("agreement_debt") or "")
+        if debt is None:
+            self.add_error("agreement_debt", _("Choose the invoice the agreement is for."))
+            return data
+        if kind == ArrangementKind.PROMISE and not data.get("pay_by"):
+            self.add_error("pay_by", _("Give the date the debtor promised to pay by."))
+        if kind == ArrangementKind.PLAN:
+            if not data.get("frequency"):
+                self.add_error("frequency", _("Choose how often the debtor pays."))
+            if not data.get("instalment_count"):
+                self.add_error("instalment_count", _("Give the number of instalments."))
+            try:
+                data["down_payment_minor"] = parse_money_input(data.get("down_payment") or "0", debt.currency)
+            except DomainError as error:
+                self.add_error("down_payment", error.message)
+        if kind == ArrangementKind.SETTLEMENT and not data.get("discount_pct"):
+            self.add_error("discount_pct", _("Give the discount the debtor accepted."))
+        return data
+
+    def contact(self) -> ContactPoint:
+        return self.points[self.cleaned_data["contact_point"]]
+
+    def agreement_made(self) -> Agreement | None:
+        kind = self.cleaned_data.get("agreement") or NO_AGREEMENT
+        if kind == NO_AGREEMENT:
+            return None
+        data = self.cleaned_data
+        return Agreement(
+            kind=kind,
+            debt=self.debts[data["agreement_debt"]],
+            pay_by=data.get("pay_by") if kind == ArrangementKind.PROMISE else None,
+            down_payment_minor=data.get("down_payment_minor") if kind == ArrangementKind.PLAN else None,
+            instalment_count=data.get("instalment_count") if kind == ArrangementKind.PLAN else None,
+            frequency=(data.get("frequency") or "") if kind == ArrangementKind.PLAN else "",
+            discount_pct=data.get("discount_pct") if kind == ArrangementKind.SETTLEMENT else None,
+        )

@@ -1,5 +1,6 @@
 """Cases: the work a person must do for a debtor — a dispute, a hardship request, a request outside the margins,
-a chargeback, a callback. Opened by the portal, the engine and payments; worked by support agents."""
+a chargeback, a callback, a phone step, a contact point to fix. Opened by the portal, the engine, the outbox and
+payments; worked by support agents, who write dated notes on them and log the calls they make from them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.debtors.models import Debtor
+from apps.contact.models import CallOutcome
+from apps.debtors.models import ContactPoint, Debtor, NonPaymentReason
 from apps.debts.models import Debt
 
 
@@ -29,6 +32,7 @@ class CaseKind(models.TextChoices):
     MISSED_INSTALMENT = "missed_instalment", _("Missed instalment")
     PHONE_STEP = "phone_step", _("Phone step")
     CONTACT_FIX = "contact_fix", _("Contact to fix")
+    FOLLOW_UP = "follow_up", _("Follow-up call")
 
 
 class CaseStatus(models.TextChoices):
@@ -81,7 +85,17 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(status="resolved", resolved_at__isnull=False) | ~Q(status="resolved"),
                 name="case_resolved_has_time",
-            )
+            ),
+            # One phone-step case per phone task (the outbox message), ever: a redelivery finds the first.
+            models.UniqueConstraint(
+                KT("data__message"), condition=Q(kind="phone_step"), name="case_one_per_phone_task"
+            ),
+            # One open contact-fix case per contact point: a second bounce joins it.
+            models.UniqueConstraint(
+                KT("data__contact_point"),
+                condition=Q(kind="contact_fix", status="open"),
+                name="case_one_open_contact_fix_per_point",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,3 +134,60 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseNote(models.Model):
+    """A dated note an agent writes on a case. Notes are kept as written: a correction is a new note."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_label = models.CharField(max_length=200)
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class CallLog(models.Model):
+    """One call an agent made from a case (C4): the number, how it went, what was said and agreed, what comes next.
+    Only a call the contact gate allowed is logged; its contact attempt is what the gate's caps count."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="calls")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="calls")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agent_label = models.CharField(max_length=200)
+    called_at = models.DateTimeField(_("called at"))
+    contact_point = models.ForeignKey(ContactPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The number as it was when called (a contact point may be edited later).
+    number = models.CharField(_("number called"), max_length=40)
+    outcome = models.CharField(_("outcome"), max_length=15, choices=CallOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    reason = models.CharField(_("reason for non-payment"), max_length=20, choices=NonPaymentReason.choices, blank=True)
+    reason_record = models.ForeignKey(
+        "debtors.ReasonRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The promise, plan or settlement agreed on the call (active, or waiting for a manager).
+    arrangement = models.ForeignKey(
+        "arrangements.Arrangement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up_at = models.DateTimeField(_("follow-up"), null=True, blank=True)
+    # Where the follow-up waits: this case (rescheduled) or a follow-up case of its own.
+    follow_up_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    contact_attempt = models.OneToOneField("contact.ContactAttempt", on_delete=models.PROTECT, related_name="call_log")
+    # The phone task (outbox message) this call did, when it came from the phone-task list.
+    message = models.ForeignKey("outbox.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-called_at"]
+        indexes = [models.Index(fields=["debtor", "-called_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.number}"

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import Actor, audit_record
+from apps.casework.services import phone_step_case_open
 from apps.contact.gate import contact_attempt_record
 from apps.core.tenancy import current_tenant
 from apps.outbox import letters
@@ -172,6 +173,9 @@ def _record_sent(message: Message, handed: Handed, actor: Actor) -> None:
                 source=message.source,
                 actor_label=DELIVERY_ACTOR,
             )
+        if message.channel == Channel.PHONE:
+            # The task is in the agents' phone-task list now, and a case in their worklist (C1).
+            phone_step_case_open(message=message, actor=actor)
 
 
 def _backend_for(message: Message) -> Any:

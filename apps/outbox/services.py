@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import Actor, audit_record
+from apps.casework.services import contact_fix_case_open, phone_step_case_close
 from apps.contact.gate import ContactRequest, Verdict, contact_attempt_record, gate_decide
 from apps.contact.keywords import stop_intent
 from apps.contact.models import CallOutcome, ChannelOptOut, GateOutcome, OptOutSource
@@ -138,6 +139,8 @@ def contact_point_mark_invalid(*, contact_point: ContactPoint | None, note: str,
         audit_record(
             actor=actor, action="contact_point.invalid", obj=point, before=before, after={"validity": point.validity}
         )
+        # Someone must find the right address or number: a case in the worklist (C1), one per contact point.
+        contact_fix_case_open(contact_point=point, note=note, actor=actor)
 
 
 def message_status_record(
@@ -245,6 +248,7 @@ def phone_task_done(*, message: Message, outcome: str, actor: Actor) -> Message:
             before={"status": MessageStatus.SENT},
             after={"status": message.status, "call_outcome": outcome},
         )
+        phone_step_case_close(message=message, outcome=outcome, actor=actor)
         if outcome == CallOutcome.WRONG_NUMBER:
             contact_point_mark_invalid(contact_point=message.contact_point, note="wrong number (call)", actor=actor)
     return message

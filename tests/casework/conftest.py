@@ -23,7 +23,8 @@ from tests.factories import NOW, make_debt, make_debtor
 
 
 @pytest.fixture(autouse=True)
-def clock(tenant: Tenant) -> Iterator[None]:
+def clock() -> Iterator[None]:
+    # No database fixture here: the transactional claim tests choose their own tenant (test_claim_race.py).
     with time_machine.travel(NOW, tick=False):
         yield
 

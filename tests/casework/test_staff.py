@@ -123,7 +123,6 @@ def test_it_shows_a_case_with_its_debtor_debt_request_documents_and_history(clie
         "proof.pdf",
         f"/cases/{disputed.pk}/documents/",
         "Case opened",
-        "Document received",
         "debtor C-100 (portal)",
         "Resume collection of",
     ):
@@ -133,11 +132,13 @@ def test_it_shows_a_case_with_its_debtor_debt_request_documents_and_history(clie
 def test_a_viewer_reads_cases_but_cannot_work_them_or_open_documents(client_for, viewer, disputed):
     client = client_for(viewer)
     body = client.get(f"/cases/{disputed.pk}/").content.decode()
-    assert "Assign to me" not in body
+    assert "Take the case" not in body
+    assert "Log a call" not in body
     assert "Resolve the case" not in body
     assert f"/cases/{disputed.pk}/documents/" not in body
     attachment = disputed.attachments.get()
     assert client.get(f"/cases/{disputed.pk}/documents/{attachment.pk}/").status_code == 403
+    assert client.post(f"/cases/{disputed.pk}/claim/").status_code == 403
     assert client.post(f"/cases/{disputed.pk}/assign/").status_code == 403
     assert client.post(f"/cases/{disputed.pk}/resolve/", {"resolution": "x"}).status_code == 403
     disputed.refresh_from_db()
@@ -145,7 +146,7 @@ def test_a_viewer_reads_cases_but_cannot_work_them_or_open_documents(client_for,
 
 
 def test_an_agent_takes_a_case(client_for, agent, disputed):
-    response = client_for(agent).post(f"/cases/{disputed.pk}/assign/")
+    response = client_for(agent).post(f"/cases/{disputed.pk}/claim/")
     assert response.status_code == 302
     disputed.refresh_from_db()
     assert disputed.assigned_to == agent
