@@ -15,6 +15,7 @@ urlpatterns = [
     path("arrangements/", include("apps.arrangements.urls")),
     path("payments/", include("apps.payments.urls")),
     path("escalations/", include("apps.escalations.urls")),
+    path("experiments/", include("apps.experiments.urls")),
     path("reports/", include("apps.reporting.urls")),
     path("api/", include("apps.api.urls")),
     path("p/", include("apps.portal.urls")),

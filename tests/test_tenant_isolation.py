@@ -28,6 +28,7 @@ from apps.casework.services import case_open
 from apps.debtors.services import contact_point_add, debtor_create
 from apps.debts.services import debt_create, debt_payment_record
 from apps.escalations.models import AgencyHandoff
+from apps.experiments.models import Arm, Experiment
 from apps.imports.models import ImportJob
 from apps.outbox.models import Message
 from apps.outbox.unsubscribe import unsubscribe_token
@@ -159,6 +160,8 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
             handed_off_at=timezone.now(),
             handed_off_by_label="test",
         )
+        experiment = Experiment.objects.create(policy=policy, name="Globex test", created_by_label="test")
+        arm = Arm.objects.create(experiment=experiment, position=1, kind="holdout", weight=1)
         saved_card = SavedCard.objects.create(
             debtor=debtor,
             arrangement=arrangement,
@@ -191,6 +194,8 @@ def globex_objects(other_tenant, tenant, outsider) -> dict[str, Any]:
         "instalment_id": instalment.pk,
         "card_payment_id": card_payment.pk,
         "card_id": saved_card.pk,
+        "experiment_id": experiment.pk,
+        "arm_id": arm.pk,
         "script_id": script.pk,
         "handoff_id": handoff.pk,
     }
@@ -250,6 +255,7 @@ def test_staff_of_one_tenant_get_404_for_every_object_of_another(globex_objects,
     )
     assert {"portal:pay_full", "portal:pay_instalment", "portal:pay_result", "portal:pay_receipt"} <= set(checked)
     assert {"portal:saved_card_revoke", "payments:refund"} <= set(checked)
+    assert {"experiments:detail", "experiments:arm_edit", "experiments:report"} <= set(checked)
     assert {"policies:script_edit", "escalations:handoff", "escalations:recall"} <= set(checked)
 
 

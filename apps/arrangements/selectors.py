@@ -14,8 +14,8 @@ from apps.core.dates import tenant_today
 from apps.debtors.models import Debtor
 from apps.debts.models import ACTIVE_STATUSES, Debt
 from apps.debts.services import debt_balance_minor
+from apps.experiments.selectors import margins_for
 from apps.policies.models import Margins
-from apps.policies.selectors import margins_get
 
 
 def portal_debt(debtor: Debtor, debt_id: uuid.UUID | str) -> Debt | None:
@@ -63,8 +63,9 @@ class DebtOptions:
 
 
 def debt_options(debt: Debt) -> DebtOptions:
-    """What the debtor may choose for this debt today, from the tenant's margins and the ledger's balance."""
-    margins = margins_get()
+    """What the debtor may choose for this debt today, from the margins (with the debtor's experiment arm's offer,
+    apps.experiments) and the ledger's balance."""
+    margins = margins_for(debt.debtor)
     computed = options.debt_options(
         margins,
         balance_minor=debt_balance_minor(debt),

@@ -46,8 +46,8 @@ from apps.debts.services import (
     debt_start_plan,
 )
 from apps.engine.services import debt_promise_broken
+from apps.experiments.selectors import margins_for
 from apps.policies.models import StepKind
-from apps.policies.selectors import margins_get
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ def arrangement_request(
         _check_arrangeable(locked)
         _check_no_live(locked)
         balance = debt_balance_minor(locked)
-        margins = margins_get()
+        margins = margins_for(locked.debtor)  # with the debtor's experiment arm's offer, if any
         today = tenant_today()
         if kind == K.SETTLEMENT and discount_pct is None and margins.max_settlement_discount_pct > 0:
             discount_pct = margins.max_settlement_discount_pct

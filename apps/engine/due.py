@@ -7,6 +7,11 @@ version. Per debt, the due scheduled step is the highest one whose offset is rea
 which lies beyond the last step already acted on for that debt; a debt whose promise or plan broke also owes the
 reaction steps of its latest break. Per debtor, one message: the highest step (stage rank, then reaction steps,
 then offset), covering every debt with a due step.
+
+While an experiment runs on the debtor's policy (R6, apps.experiments), the debtor's arm stands in for the live
+version: the arm recorded for them, else the arm their hash falls into (apps.experiments.assignment). A variant arm
+brings its own version; the holdout brings none, so no step is due. The daily run records first-time arms (and the
+debts they owed) in the same statement; the preview only reads them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from apps.experiments.assignment import RUNNING_ARMS_SQL, hash_point_sql
 from apps.policies.models import STAGE_RANK, Channel
 
 # The kind of contact point each channel writes to.
@@ -39,6 +45,9 @@ class DoneStep:
 @dataclass(frozen=True)
 class DueMessage:
     debtor_id: uuid.UUID
+    policy_id: int
+    # The experiment arm whose version this is, when the debtor is in a running experiment.
+    arm_id: int | None
     version_id: int
     step_id: int
     kind: str
@@ -85,6 +94,22 @@ DONE_WITH_SIMULATED = """(
         AS sim(debt_id, kind, offset_days, schedule_break_id)
 )"""
 
+# The daily run records the arms it picked for the first time, and the debts in collection they owed then. These
+# data-modifying CTEs read the same snapshot as the rest of the query, so the arm recorded is the arm used.
+ASSIGN_SQL = """
+assigned AS (
+    INSERT INTO experiments_armassignment (experiment_id, arm_id, debtor_id, assigned_at, assigned_on)
+    SELECT dv.experiment_id, dv.arm_id, dv.debtor_id, %(assign_at)s, %(today)s
+    FROM debtor_version dv WHERE dv.is_new AND dv.arm_id IS NOT NULL
+    ON CONFLICT (experiment_id, debtor_id) DO NOTHING
+    RETURNING id, debtor_id
+),
+assigned_debts AS (
+    INSERT INTO experiments_assigneddebt (assignment_id, debt_id, owed_minor, currency)
+    SELECT asg.id, b.debt_id, b.balance, d.currency
+    FROM assigned asg JOIN bal b ON b.debtor_id = asg.debtor_id JOIN debts_debt d ON d.id = b.debt_id
+),"""
+
 DUE_SQL = """
 WITH versions AS (
     SELECT pv.policy_id, pv.id AS version_id
@@ -106,12 +131,28 @@ bal AS (
     WHERE debts.balance > 0
 ),
 debtor_policy AS (
-    SELECT DISTINCT ON (dr.debtor_id) dr.debtor_id, v.version_id
+    SELECT DISTINCT ON (dr.debtor_id) dr.debtor_id, p.id AS policy_id, v.version_id
     FROM (SELECT DISTINCT debtor_id, segment FROM bal) dr
     JOIN policies_policy p ON cardinality(p.segments) = 0 OR dr.segment = ANY(p.segments)
     JOIN versions v ON v.policy_id = p.id
     ORDER BY dr.debtor_id, p.priority, p.name
 ),
+arms AS MATERIALIZED ({running_arms}),
+debtor_version AS (
+    -- Per debtor: index lookups and the few running arms. No running experiment on the policy: its live version.
+    SELECT dp.debtor_id, dp.policy_id, arm.arm_id, e.id AS experiment_id,
+           e.id IS NOT NULL AND asg.id IS NULL AS is_new,
+           CASE WHEN e.id IS NULL THEN dp.version_id ELSE arm.version_id END AS version_id
+    FROM debtor_policy dp
+    LEFT JOIN experiments_experiment e ON e.policy_id = dp.policy_id AND e.status = 'running'
+    LEFT JOIN experiments_armassignment asg ON asg.experiment_id = e.id AND asg.debtor_id = dp.debtor_id
+    LEFT JOIN LATERAL (
+        SELECT a.arm_id, a.version_id FROM arms a
+        WHERE a.experiment_id = e.id
+          AND CASE WHEN asg.arm_id IS NOT NULL THEN a.arm_id = asg.arm_id
+                   ELSE ({hash_point} * a.total) >> 32 >= a.lo AND ({hash_point} * a.total) >> 32 < a.hi END
+    ) arm ON true
+),{assign}
 reached AS (
     SELECT x.debt_id, MAX(x.offset_days) AS offset_days
     FROM {done} x JOIN bal ON bal.debt_id = x.debt_id
@@ -120,10 +161,10 @@ reached AS (
 ),
 scheduled AS (
     SELECT DISTINCT ON (b.debt_id)
-           b.debt_id, b.debtor_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days, s.stage, s.channel,
-           s.template_key, NULL::bigint AS break_id
+           b.debt_id, b.debtor_id, dp.policy_id, dp.arm_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days,
+           s.stage, s.channel, s.template_key, NULL::bigint AS break_id
     FROM bal b
-    JOIN debtor_policy dp ON dp.debtor_id = b.debtor_id
+    JOIN debtor_version dp ON dp.debtor_id = b.debtor_id
     JOIN policies_step s ON s.version_id = dp.version_id AND s.kind = 'schedule'
     LEFT JOIN reached r ON r.debt_id = b.debt_id
     WHERE s.offset_days <= b.dpd AND (r.offset_days IS NULL OR s.offset_days > r.offset_days) AND {step_conditions}
@@ -131,10 +172,10 @@ scheduled AS (
 ),
 reactions AS (
     SELECT DISTINCT ON (b.debt_id)
-           b.debt_id, b.debtor_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days, s.stage, s.channel,
-           s.template_key, sb.id AS break_id
+           b.debt_id, b.debtor_id, dp.policy_id, dp.arm_id, dp.version_id, s.id AS step_id, s.kind, s.offset_days,
+           s.stage, s.channel, s.template_key, sb.id AS break_id
     FROM bal b
-    JOIN debtor_policy dp ON dp.debtor_id = b.debtor_id
+    JOIN debtor_version dp ON dp.debtor_id = b.debtor_id
     JOIN (
         SELECT DISTINCT ON (x.debt_id) x.debt_id, x.id, x.kind, x.broken_on FROM engine_schedulebreak x
         ORDER BY x.debt_id, x.broken_on DESC, x.id DESC
@@ -174,8 +215,8 @@ contact AS (
       AND cp.opted_out_at IS NULL AND cp.validity <> 'invalid' AND cp.consent <> 'revoked'
     ORDER BY cp.debtor_id, cp.kind, cp.is_primary DESC, cp.created_at, cp.id
 )
-SELECT n.considered, t.debtor_id, t.version_id, t.step_id, t.kind, t.offset_days, t.stage, t.channel,
-       t.template_key, pd.covered, pd.debt_ids, pd.step_ids, pd.kinds, pd.offsets, pd.break_ids, ct.id
+SELECT n.considered, t.debtor_id, t.policy_id, t.arm_id, t.version_id, t.step_id, t.kind, t.offset_days, t.stage,
+       t.channel, t.template_key, pd.covered, pd.debt_ids, pd.step_ids, pd.kinds, pd.offsets, pd.break_ids, ct.id
 FROM (SELECT count(*) AS considered FROM bal) n
 LEFT JOIN top t ON true
 LEFT JOIN per_debtor pd ON pd.debtor_id = t.debtor_id
@@ -189,18 +230,28 @@ def due_steps(
     today: dt.date,
     override_version: tuple[int, int] | None = None,
     simulated: Sequence[DoneStep] | None = None,
+    assign_at: dt.datetime | None = None,
 ) -> DueSteps:
     """The messages due on `today`. `override_version` (policy id, version id) stands in for that policy's live
     version (the preview of a draft); `simulated` are steps taken as acted on besides the recorded ones (the
-    preview's earlier days)."""
+    preview's earlier days). With `assign_at` (the daily run), debtors seen for the first time by a running
+    experiment are recorded in their arm, at that time."""
     sql = DUE_SQL.format(
         done=DONE_TABLE if simulated is None else DONE_WITH_SIMULATED,
         step_conditions=_conditions_sql("s"),
         stage_rank=_stage_rank_sql("c.stage"),
         contact_kind=_contact_kind_sql("t.channel"),
+        running_arms=RUNNING_ARMS_SQL,
+        hash_point=hash_point_sql("e.id", "dp.debtor_id"),
+        assign=ASSIGN_SQL if assign_at is not None else "",
     )
-    policy_id, version_id = override_version or (0, None)
-    params: dict[str, Any] = {"today": today, "override_policy": policy_id, "override_version": version_id}
+    override_policy_id, override_version_id = override_version or (0, None)
+    params: dict[str, Any] = {
+        "today": today,
+        "override_policy": override_policy_id,
+        "override_version": override_version_id,
+        "assign_at": assign_at,
+    }
     if simulated is not None:
         params["sim_debt"] = [d.debt_id for d in simulated]
         params["sim_kind"] = [d.kind for d in simulated]
@@ -215,6 +266,8 @@ def due_steps(
     messages = [
         DueMessage(
             debtor_id=debtor_id,
+            policy_id=policy_id,
+            arm_id=arm_id,
             version_id=version_id,
             step_id=step_id,
             kind=kind,
@@ -232,6 +285,8 @@ def due_steps(
         for (
             _,
             debtor_id,
+            policy_id,
+            arm_id,
             version_id,
             step_id,
             kind,

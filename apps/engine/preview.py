@@ -1,7 +1,9 @@
 """R2 preview: the next days of a policy under a version, computed by the daily run's own due-step query.
 
 Each simulated day passes the steps the earlier days acted on to the query, so day N+1 sees what day N "sent".
-Nothing is written: no gate decision, no message, no remembered step.
+Nothing is written: no gate decision, no message, no remembered step, no experiment arm. While an experiment runs
+on the policy, its debtors follow their arm's version on both sides (publishing a draft does not move them), and
+their arm is shown.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from apps.core.dates import tenant_today
 from apps.debtors.models import Debtor
 from apps.debts.models import Debt
 from apps.engine.due import DoneStep, DueMessage, due_steps
+from apps.experiments.models import Arm
 from apps.policies.models import Channel, PolicyVersion, Stage, VersionStatus
 
 
@@ -27,6 +30,7 @@ class PreviewRow:
     stage: str
     channel: str
     template_key: str
+    arm: Arm | None = None
 
     @property
     def stage_label(self) -> str:
@@ -59,14 +63,19 @@ class Preview:
     draft: PreviewSide
     live: PreviewSide
 
+    @property
+    def has_arms(self) -> bool:
+        return any(row.arm is not None for side in (self.draft, self.live) for row in side.rows)
+
 
 def _simulate(version: PolicyVersion, days: list[dt.date]) -> list[tuple[dt.date, DueMessage]]:
-    """The messages `version` would produce for its policy's debtors on each day, each day seeing the ones before."""
+    """The messages the policy's debtors would get on each day with `version` live, each day seeing the ones
+    before (debtors in a running experiment follow their arm)."""
     found: list[tuple[dt.date, DueMessage]] = []
     acted: list[DoneStep] = []
     for day in days:
         due = due_steps(today=day, override_version=(version.policy_id, version.pk), simulated=acted)
-        found.extend((day, m) for m in due.messages if m.version_id == version.pk)
+        found.extend((day, m) for m in due.messages if m.policy_id == version.policy_id)
         acted.extend(d for m in due.messages for d in m.done)
     return found
 
@@ -91,6 +100,7 @@ def preview(version: PolicyVersion, *, days: int = 30, start: dt.date | None = N
         debt_ids.update(m.debt_ids)
     debtors = Debtor.objects.in_bulk(debtor_ids)
     debts = Debt.objects.in_bulk(debt_ids)
+    arms = Arm.objects.in_bulk({m.arm_id for _, m in [*draft_found, *live_found] if m.arm_id is not None})
     for side, found in ((draft, draft_found), (live, live_found)):
         side.rows = [
             PreviewRow(
@@ -102,6 +112,7 @@ def preview(version: PolicyVersion, *, days: int = 30, start: dt.date | None = N
                 stage=m.stage,
                 channel=m.channel,
                 template_key=m.template_key,
+                arm=arms[m.arm_id] if m.arm_id is not None else None,
             )
             for day, m in found
         ]

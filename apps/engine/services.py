@@ -78,7 +78,7 @@ def _locale(debtor: Debtor, default: str) -> str:
 
 def _run(run: CollectionRun, now: dt.datetime) -> None:
     tenant = current_tenant()
-    due = due_steps(today=run.run_date)
+    due = due_steps(today=run.run_date, assign_at=now)
     if not due.messages:
         _finish(run, considered=due.debts_considered, queued=0, deferred=0, denied=0)
         return

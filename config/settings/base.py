@@ -60,6 +60,7 @@ TENANT_APPS = [
     "apps.arrangements",
     "apps.payments",
     "apps.escalations",
+    "apps.experiments",
     "apps.reporting",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
