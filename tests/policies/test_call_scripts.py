@@ -292,3 +292,20 @@ def test_it_refuses_to_record_calls_while_a_script_has_no_recording_notice(manag
     with pytest.raises(Exception, match="need a call-recording notice"):
         contact_rules_update(actor=actor, calls_recorded=True)
     assert not ContactRules.objects.get().calls_recorded
+
+
+def test_it_installs_missing_scripts_in_an_existing_tenant_and_keeps_edited_ones(tenant: Tenant) -> None:
+    from apps.policies.services import policies_install_defaults
+
+    earlier = set(AuditEvent.objects.values_list("pk", flat=True))
+    kept = _script(Stage.FIRM, "new", "fr")
+    CallScript.objects.filter(pk=kept.pk).update(goal="Notre propre objectif.")
+    CallScript.objects.exclude(pk=kept.pk).delete()
+
+    policies_install_defaults(tenant=tenant)
+    policies_install_defaults(tenant=tenant)
+
+    assert CallScript.objects.count() == len(default_call_scripts("FR"))
+    assert _script(Stage.FIRM, "new", "fr").goal == "Notre propre objectif."
+    installs = AuditEvent.objects.filter(action="policies.defaults_installed").exclude(pk__in=earlier)
+    assert [e.after["call_scripts"] for e in installs] == [len(default_call_scripts("FR")) - 1]
