@@ -273,8 +273,8 @@ def _end(handoff: AgencyHandoff, *, reason: str, actor: Actor) -> AgencyHandoff:
 
 
 def agency_handoff_recall(*, handoff: AgencyHandoff, reason: str, actor: Actor) -> AgencyHandoff:
-    """Take a debt back from the agency: the hand-off ends and, if the debt is still escalated, collection resumes
-    where the schedule stood (the escalated days count as paused)."""
+    """Take a debt back from the agency: the hand-off ends and, if the debt is still escalated, it is open or overdue
+    again, so the policy's next step due for its age follows (steps already acted on are not repeated)."""
     reason = _reason(reason)
     with transaction.atomic():
         locked = AgencyHandoff.objects.select_for_update().get(pk=handoff.pk)
