@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from apps.audit.services import Actor
 from apps.contact.services import opt_out_record
@@ -108,3 +109,30 @@ def test_it_counts_a_small_experiment_by_hand(
         ("A", 1, "email"),
         ("B", 1, "sms"),
     }
+
+
+@pytest.mark.usefixtures("templates")
+def test_it_counts_payments_within_n_days_after_each_step_per_arm(actor: Actor, experiment: Experiment) -> None:
+    experiment_start(experiment=experiment, actor=actor)
+    debtors = debtors_in_every_arm(actor, experiment, days_past_due=1)
+    collection_run()  # day 1 for A (email) and B (SMS)
+
+    with time_machine.travel(NOW + dt.timedelta(days=3), tick=False):
+        debt_payment_record(
+            debt=debtors["A"].debts.get(),
+            amount_minor=10_00,
+            received_on=TODAY + dt.timedelta(days=2),
+            method="transfer",
+            actor=actor,
+        )
+        report = experiment_report(experiment, days=2)
+
+    rows = {(row.arm.label, row.step.offset_days): row for row in report.steps}
+    assert (rows["A", 1].paid.count, rows["A", 1].paid.total) == (1, 1)
+    assert (rows["B", 1].paid.count, rows["B", 1].paid.total) == (0, 1)
+    assert rows["A", 7].paid.total == 0  # not sent yet
+    assert not any(row.arm.is_holdout for row in report.steps)
+    # B's day-1 step is compared with A's day-1 step.
+    assert rows["B", 1].comparison is not None
+    assert rows["B", 1].comparison.baseline.label == "A"
+    assert rows["B", 1].comparison.difference == -1.0
