@@ -44,13 +44,13 @@ ACTION_LABELS: dict[str, Promise] = {
 # Transitions staff may take by hand, and whether they must say why. The others happen by themselves
 # (mark_overdue daily, mark_paid when the ledger reaches zero) or need details later features record
 # (a promise's date, a plan's schedule), or a ledger reversal this app does not offer (reopen).
+# Escalation and write-off are not here: they are decisions with their cost beside them, taken from the
+# escalations panel by those allowed to escalate (C5), never a plain status change.
 MANUAL_TRANSITIONS: dict[str, tuple[Promise, bool]] = {
     "dispute": (_("Dispute"), True),
     "hold": (_("Put on hold"), True),
-    "escalate": (_("Escalate"), True),
     "resume": (_("Resume collection"), False),
     "settle": (_("Settle (the rest becomes a discount)"), True),
-    "write_off": (_("Write off"), True),
     "cancel": (_("Cancel"), True),
 }
 

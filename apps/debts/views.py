@@ -37,10 +37,8 @@ UNPROCESSABLE = 422
 TRANSITION_SERVICES: dict[str, Callable[..., Debt]] = {
     "dispute": services.debt_dispute,
     "hold": services.debt_hold,
-    "escalate": services.debt_escalate,
     "resume": services.debt_resume,
     "settle": services.debt_settle,
-    "write_off": services.debt_write_off,
     "cancel": services.debt_cancel,
 }
 

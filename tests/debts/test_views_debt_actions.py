@@ -131,26 +131,27 @@ def test_a_manager_disputes_and_resumes_a_debt(client_for, manager, debt):
 
 
 def test_a_transition_that_needs_a_reason_refuses_none(client_for, manager, debt):
-    response = client_for(manager).post(f"/debts/{debt.pk}/actions/write_off/", {"write_off-reason": ""})
+    response = client_for(manager).post(f"/debts/{debt.pk}/actions/hold/", {"hold-reason": ""})
     assert response.status_code == 422
     forms = {name: form for name, _label, form in response.context["transition_forms"]}
-    assert forms["write_off"].errors["reason"] == ["This field is required."]
+    assert forms["hold"].errors["reason"] == ["This field is required."]
     debt.refresh_from_db()
     assert debt.status == DebtStatus.OVERDUE
 
 
 def test_an_illegal_transition_is_refused_with_a_clear_message(client_for, manager, debt):
     client = client_for(manager)
-    client.post(f"/debts/{debt.pk}/actions/write_off/", {"write_off-reason": "Debtor deceased"})
+    client.post(f"/debts/{debt.pk}/actions/cancel/", {"cancel-reason": "Invoiced in error"})
     response = client.post(f"/debts/{debt.pk}/actions/dispute/", {"dispute-reason": "late"}, follow=True)
-    assert "“Dispute” is not available for debt INV-1 while it is Written off." in response.content.decode()
+    assert "“Dispute” is not available for debt INV-1 while it is Cancelled." in response.content.decode()
     debt.refresh_from_db()
-    assert debt.status == DebtStatus.WRITTEN_OFF
+    assert debt.status == DebtStatus.CANCELLED
 
 
 def test_transitions_not_offered_by_hand_are_not_found(client_for, manager, debt):
     client = client_for(manager)
-    for name in ["mark_paid", "mark_overdue", "promise", "reopen", "nonsense"]:
+    # Escalation and write-off go through the escalations panel (C5), with the cost comparison beside them.
+    for name in ["mark_paid", "mark_overdue", "promise", "reopen", "escalate", "write_off", "nonsense"]:
         assert client.post(f"/debts/{debt.pk}/actions/{name}/", {f"{name}-reason": "x"}).status_code == 404
 
 

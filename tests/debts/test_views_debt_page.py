@@ -109,7 +109,7 @@ def test_managers_are_offered_only_the_transitions_legal_now(client_for, manager
     response = client_for(manager).get(f"/debts/{debt.pk}/")
     offered = [name for name, _label, _form in response.context["transition_forms"]]
     # Overdue: no resume (nothing to resume from); settle is offered because something was paid.
-    assert offered == ["dispute", "hold", "escalate", "settle", "write_off", "cancel"]
+    assert offered == ["dispute", "hold", "settle", "cancel"]
     html = response.content.decode()
     assert "Record an offline payment" in html
     assert "Adjust the amount owed" in html
@@ -121,7 +121,7 @@ def test_settle_is_not_offered_before_anything_was_paid(client_for, manager, act
     debtor = make_debtor(actor, "C-2", "Léa")
     fresh = make_debt(actor, debtor, "INV-9", 10_00, days_past_due=-3)
     offered = [n for n, _l, _f in client_for(manager).get(f"/debts/{fresh.pk}/").context["transition_forms"]]
-    assert offered == ["dispute", "hold", "write_off", "cancel"]
+    assert offered == ["dispute", "hold", "cancel"]
 
 
 def test_a_closed_debt_offers_no_payment_and_no_transition(client_for, manager, debt, actor):
