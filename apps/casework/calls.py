@@ -3,9 +3,10 @@ a refused call writes nothing else. An allowed call records the attempt the gate
 outcome and a dated note, the reason for non-payment, the agreement reached (through the arrangements service, so
 the margins decide whether it is active at once or waits for a manager), and the follow-up.
 
+Calls are logged on open and resolved cases alike (a call after a dispute is answered belongs with the dispute).
 Follow-ups: a case still open after the call waits for the follow-up (its reply_by moves there and the agent holds
-it); a case the call closes (a phone step is done once called) hands the follow-up to a follow-up case of the debtor
-and debt, the one already open if there is one."""
+it); a resolved case, or one the call closes (a phone step is done once called), hands the follow-up to a follow-up
+case of the debtor and debt, the one already open if there is one."""
 
 from __future__ import annotations
 
@@ -154,8 +155,6 @@ def _check(
     at: dt.datetime,
 ) -> None:
     """Refuse bad input before anything is asked or written."""
-    if case.status != CaseStatus.OPEN:
-        raise DomainError(_("This case is resolved: log the call on an open case of the debtor."))
     if outcome not in CallOutcome.values:
         raise DomainError(_("Choose how the call went."), field="outcome")
     if contact_point.debtor_id != case.debtor_id or contact_point.kind != ContactKind.PHONE:
@@ -258,8 +257,7 @@ def call_log(
 
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.status != CaseStatus.OPEN:
-            raise DomainError(_("This case was resolved meanwhile: log the call on an open case of the debtor."))
+        was_open = locked.status == CaseStatus.OPEN
         if task is not None:
             task = Message.objects.select_for_update().filter(pk=task.pk, status=MessageStatus.SENT).first()
         attempt: ContactAttempt | None = None
@@ -335,4 +333,4 @@ def call_log(
             },
             reason=note[:500],
         )
-    return CallResult(call, arrangement, follow_up_case, locked.status == CaseStatus.RESOLVED)
+    return CallResult(call, arrangement, follow_up_case, was_open and locked.status == CaseStatus.RESOLVED)

@@ -48,6 +48,8 @@ CASE_ACTION_LABELS: dict[str, Promise] = {
     "case.note_added": _("Note added"),
     "case.call_logged": _("Call logged"),
 }
+# Creations: the entry's title says it all; their field-by-field "changes" would only repeat the page.
+NO_CHANGES_SHOWN = frozenset({"case.opened", "debt.created"})
 # Case events the timeline shows as entries of their own (the note, the call, the document) instead.
 SHOWN_ELSEWHERE = frozenset({"case.note_added", "case.call_logged", "case.attachment_added", "debt.payment_recorded"})
 # How much of each source the case page reads; the merged timeline keeps the newest TIMELINE_MAX entries.
@@ -506,6 +508,8 @@ def case_page(case: Case) -> CasePage:
     debt_refs = {str(d.pk): d for d in debts}
     for row in audit_history(events):
         event = row.event
+        if event.action in NO_CHANGES_SHOWN:
+            row = dataclasses.replace(row, changes=[])
         if event.object_type == Case._meta.label_lower:
             owner = by_id.get(uuid.UUID(event.object_id))
             label = CASE_ACTION_LABELS.get(event.action, row.label)

@@ -229,9 +229,6 @@ def case_call(request: HttpRequest, case_id: UUID) -> HttpResponse:
     """Log a call from a case: the contact gate first (a refusal says why and until when, and records nothing
     else), then the outcome, note, reason, agreement and follow-up."""
     case = _case(case_id)
-    if case.status != CaseStatus.OPEN:
-        messages.error(request, _("This case is resolved: log the call on an open case of the debtor."))
-        return redirect("casework:detail", case_id=case.pk)
     if request.method == "GET":
         return _render_call(request, case, _call_form(request, case))
     form = _call_form(request, case, request.POST)

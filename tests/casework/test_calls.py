@@ -322,11 +322,28 @@ def test_a_call_on_a_phone_step_does_the_task_and_hands_the_follow_up_to_a_follo
     assert follow_up.reply_by == dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 
 
-def test_a_resolved_case_takes_no_call(client_for, agent, case):
-    client_for(agent).post(f"/cases/{case.pk}/resolve/", {"resolution": "Sorted by email."})
-    response = call(client_for(agent), case)
+def test_a_call_after_the_case_is_resolved_is_logged_on_it_and_its_follow_up_gets_a_case(client_for, agent, case, debt):
+    browser = client_for(agent)
+    browser.post(f"/cases/{case.pk}/resolve/", {"resolution": "Sorted by email."})
+
+    response = call(browser, case, note="Confirmed the new plan by phone.", **FOLLOW_UP)
+
     assert response.status_code == 302
-    nothing_recorded(case)
+    page = browser.get(response.url).content.decode()
+    assert "Call logged: Conversation." in page
+    assert "The phone task is done" not in page
+    log = CallLog.objects.get()
+    assert log.case == case
+    follow_up = log.follow_up_case
+    assert (follow_up.kind, follow_up.status, follow_up.assigned_to, follow_up.debt) == (
+        CaseKind.FOLLOW_UP,
+        CaseStatus.OPEN,
+        agent,
+        debt,
+    )
+    assert follow_up.data == {"call": str(log.pk), "from_case": str(case.pk)}
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
 
 
 def test_a_viewer_cannot_log_a_call(client_for, viewer, case):
