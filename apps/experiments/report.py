@@ -338,7 +338,8 @@ def _fmt(value: float, digits: int = 1, sign: bool = False) -> str:
 
 
 def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else _fmt(value, 3)
+    """ "= 0.081", or "< 0.001" for anything smaller (more digits would claim a precision the test lacks)."""
+    return "< " + _fmt(0.001, 3) if value < 0.001 else "= " + _fmt(value, 3)
 
 
 def _points(interval: Interval) -> str:
@@ -363,7 +364,7 @@ def _proportion_sentence(metric: str, c: Comparison, more: int | None) -> str:
         verb = _("%(arm)s has fewer opt-outs than %(base)s")
     if c.difference == 0:
         verb = _("%(arm)s and %(base)s are level")
-    facts = _("%(diff)s points, 95%% CI %(ci)s, adjusted p = %(p)s") % {
+    facts = _("%(diff)s points, 95%% CI %(ci)s, adjusted p %(p)s") % {
         "diff": _fmt(c.difference * 100, sign=True),
         "ci": _points(c.interval),
         "p": _p(c.p_adjusted),
@@ -382,7 +383,7 @@ def _proportion_sentence(metric: str, c: Comparison, more: int | None) -> str:
 def _time_sentence(c: Comparison, faster: bool) -> str:
     names = {"arm": c.arm.label, "base": c.baseline.label}
     verb = _("%(arm)s pays faster than %(base)s") if faster else _("%(arm)s pays more slowly than %(base)s")
-    facts = _("log-rank test, adjusted p = %(p)s") % {"p": _p(c.p_adjusted)}
+    facts = _("log-rank test, adjusted p %(p)s") % {"p": _p(c.p_adjusted)}
     verdict = _("significant") if c.significant else _("not significant")
     return f"{verb % names} ({facts}): {verdict}."
 
@@ -401,7 +402,12 @@ def _pairs(arms: list[ArmFigures]) -> list[tuple[ArmFigures, ArmFigures]]:
 
 
 def _proportion_comparisons(metric: str, pairs: list[tuple[ArmFigures, ArmFigures, Share, Share]]) -> list[Comparison]:
-    testable = [(a, b, s1, s0) for a, b, s1, s0 in pairs if s1.total > 0 and s0.total > 0]
+    # Both arms all-or-nothing alike (say, no opt-out anywhere): there is no difference to test or to describe.
+    testable = [
+        (a, b, s1, s0)
+        for a, b, s1, s0 in pairs
+        if s1.total > 0 and s0.total > 0 and 0 < s1.count + s0.count < s1.total + s0.total
+    ]
     raw = [_two_proportions(s1.count, s1.total, s0.count, s0.total) for _a, _b, s1, s0 in testable]
     reject, adjusted = _holm([p for _d, p, _i in raw])
     found = []
