@@ -163,6 +163,11 @@ def _check(
         raise DomainError(_("A note is at most %(n)d characters.") % {"n": NOTE_MAX}, field="note")
     if reason and reason not in NonPaymentReason.values:
         raise DomainError(_("Choose a reason for non-payment from the list."), field="reason")
+    if reason and outcome != CallOutcome.CONVERSATION:
+        raise DomainError(
+            _("A reason for non-payment is what the debtor said: choose “Conversation” as the outcome."),
+            field="reason",
+        )
     if agreement is not None:
         if outcome != CallOutcome.CONVERSATION:
             raise DomainError(

@@ -32,11 +32,26 @@ DATA_LABELS: dict[str, Promise] = {
     "local_time": _("Call at (debtor's time)"),
     "phone": _("Number to call"),
     "topic": _("What it is about"),
+    "contact_value": _("Contact point"),
 }
 # Kept for the record but not worth a row of their own. An arrangement's proposal, violations and missed instalments
 # are shown by the arrangements block of the case page instead ({% debt_arrangements %}).
+# Links kept for the record (the phone task, the contact point, the call a follow-up came from) are not shown either.
 HIDDEN_DATA = frozenset(
-    {"currency", "at", "timezone", "consented_callback", "arrangement", "proposal", "violations", "missed"}
+    {
+        "currency",
+        "at",
+        "timezone",
+        "consented_callback",
+        "arrangement",
+        "proposal",
+        "violations",
+        "missed",
+        "message",
+        "contact_point",
+        "call",
+        "from_case",
+    }
 )
 
 

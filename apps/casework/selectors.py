@@ -324,6 +324,9 @@ class CasePage:
     timeline: list[TimelineEntry]
     # True when older entries were left out (TIMELINE_MAX, or TIMELINE_PER_SOURCE of a source).
     timeline_truncated: bool
+    # A contact-fix case's contact point, as it is now; a follow-up's case of origin.
+    contact_point: ContactPoint | None = None
+    from_case: Case | None = None
 
     @property
     def history(self) -> list[HistoryRow]:
@@ -575,6 +578,12 @@ def case_page(case: Case) -> CasePage:
         ),
         debts=rows,
         other_cases=[c for c in cases if c.pk != case.pk and c.status == CaseStatus.OPEN],
+        contact_point=(
+            ContactPoint.objects.filter(debtor=debtor, pk=case.data["contact_point"]).first()
+            if case.kind == CaseKind.CONTACT_FIX and case.data.get("contact_point")
+            else None
+        ),
+        from_case=next((c for c in cases if str(c.pk) == case.data.get("from_case")), None),
         timeline=timeline[:TIMELINE_MAX],
         timeline_truncated=full or len(timeline) > TIMELINE_MAX,
     )

@@ -277,6 +277,13 @@ def test_an_agreement_needs_a_conversation_and_nothing_is_recorded_without_one(c
     assert not GateDecision.objects.exists()  # bad input never reaches the gate
 
 
+def test_a_reason_needs_a_conversation_too(client_for, agent, case):
+    response = call(client_for(agent), case, outcome=CallOutcome.NO_ANSWER, reason="forgot")
+    assert response.status_code == 422
+    assert "A reason for non-payment is what the debtor said" in response.content.decode()
+    nothing_recorded(case)
+
+
 def test_it_asks_for_what_each_agreement_needs(client_for, agent, case, debt):
     response = call(client_for(agent), case, agreement="plan", agreement_debt=str(debt.pk), down_payment="abc")
     page = response.content.decode()
@@ -342,6 +349,9 @@ def test_a_call_after_the_case_is_resolved_is_logged_on_it_and_its_follow_up_get
         debt,
     )
     assert follow_up.data == {"call": str(log.pk), "from_case": str(case.pk)}
+    follow_up_page = browser.get(f"/cases/{follow_up.pk}/").content.decode()
+    assert f'Follow-up of <a href="/cases/{case.pk}/">' in follow_up_page
+    assert "Confirmed the new plan by phone." in follow_up_page
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
 

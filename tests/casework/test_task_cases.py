@@ -147,3 +147,31 @@ def test_a_bounce_reported_by_the_provider_opens_a_contact_fix_case(debtor):
     case = contact_fix_cases().get()
     assert case.details == "550 5.1.1"
     assert case.debtor == debtor
+
+
+def test_the_contact_fix_case_shows_the_contact_point_and_who_can_correct_it(debtor, client_for, agent, manager):
+    phone = ContactPoint.objects.get(debtor=debtor, kind="phone")
+    contact_point_mark_invalid(contact_point=phone, note="number not in service", actor=SYSTEM)
+    case = contact_fix_cases().get()
+    edit = reverse("debtors:contact_edit", kwargs={"debtor_id": debtor.pk, "contact_id": phone.pk})
+
+    as_manager = client_for(manager).get(f"/cases/{case.pk}/").content.decode()
+    as_agent = client_for(agent).get(f"/cases/{case.pk}/").content.decode()
+
+    assert "+33612345678" in as_manager
+    assert "Invalid — needs update" in as_manager
+    assert edit in as_manager
+    assert edit not in as_agent
+    assert "A manager corrects contact points; note what you found." in as_agent
+    assert str(phone.pk) not in as_agent  # the link kept in the case's data is not shown raw
+
+
+def test_the_phone_step_case_shows_the_number_and_script_not_the_task_id(
+    debtor, debt, agent, client_for, django_capture_on_commit_callbacks
+):
+    task = phone_task(debtor, django_capture_on_commit_callbacks)
+    case = phone_cases().get()
+    page = client_for(agent).get(f"/cases/{case.pk}/").content.decode()
+    assert "Number to call" in page
+    assert SCRIPT in page
+    assert str(task.pk) not in page
