@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from apps.audit.services import Actor
 from apps.engine.models import StepDone
@@ -95,3 +96,17 @@ def test_the_preview_shows_what_the_runs_then_do(
     }
     assert previewed == ran
     assert {label for *_rest, label in ran} == {"A", "B"}
+
+
+def test_the_preview_page_names_each_debtors_arm(
+    actor: Actor, experiment: Experiment, live_version: PolicyVersion, manager: object, client_for
+) -> None:
+    experiment_start(experiment=experiment, actor=actor)
+    debtors_in_every_arm(actor, experiment, days_past_due=0)
+
+    page = client_for(manager).get(reverse("engine:preview", kwargs={"policy_id": live_version.policy_id}))
+
+    assert page.status_code == 200
+    assert "Experiment arm" in page.text
+    assert reverse("experiments:detail", args=[experiment.pk]) in page.text
+    assert "the holdout gets no message" in page.text
