@@ -28,10 +28,10 @@ SORTS = {
 
 
 class CaseFilter(django_filters.FilterSet):
+    # The shared filter bar shows no help texts: what is searched is said in the label.
     q = django_filters.CharFilter(
-        label=_("Search"),
+        label=_("Search (subject, debtor, invoice)"),
         method="filter_q",
-        help_text=_("Subject, debtor name or reference, invoice"),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = django_filters.ChoiceFilter(
