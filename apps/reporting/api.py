@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from apps.api.api import ERRORS
 from apps.core.money import to_decimal
 from apps.reporting.forms import CUSTOM, DAY_CHOICES, DEFAULT_DAYS, DEFAULT_PERIOD, PRESETS, report_form
-from apps.reporting.selectors import Figures
+from apps.reporting.selectors import Figures, report_snapshot
 from apps.reporting.tables import (
     COUNT,
     DATE,
@@ -169,10 +169,13 @@ class ReportApi(APIView):
     spec: TableSpec
 
     def get(self, request: Request) -> Response:
-        form = report_form(request.query_params)
+        with report_snapshot():
+            form = report_form(request.query_params)
+            if form.is_valid():
+                table = build_table(self.spec, Figures(form.params()))
         if not form.is_valid():
             raise serializers.ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
-        return Response(table_body(build_table(self.spec, Figures(form.params()))))
+        return Response(table_body(table))
 
 
 def _view(spec: TableSpec) -> type[ReportApi]:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.dates import tenant_today
 from apps.core.tenancy import current_tenant
@@ -35,8 +36,8 @@ class ReportFilterForm(forms.Form):
             (CUSTOM, _("From … to …")),
         ],
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = forms.DateField(label=pgettext_lazy("first day of a period", "From"), required=False, widget=DateInput())
+    end = forms.DateField(label=pgettext_lazy("last day of a period", "To"), required=False, widget=DateInput())
     currency = forms.ChoiceField(
         label=_("Currency"),
         required=False,
@@ -47,7 +48,7 @@ class ReportFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=DEFAULT_DAYS,  # type: ignore[arg-type]
-        choices=[(str(n), _("%(n)s days") % {"n": n}) for n in DAY_CHOICES],
+        choices=[(str(n), str(n)) for n in DAY_CHOICES],  # labelled in __init__, in the reader's language
         help_text=_("For the policy steps: how long after a step a payment still counts."),
     )
 
@@ -62,6 +63,9 @@ class ReportFilterForm(forms.Form):
         super().__init__(filled)
         self.today = today
         self.tz = tz
+        days = self.fields["days"]
+        assert isinstance(days, forms.ChoiceField)
+        days.choices = [(str(n), _("%(n)s days") % {"n": n}) for n in DAY_CHOICES]
         currency = self.fields["currency"]
         assert isinstance(currency, forms.ChoiceField)
         currency.choices = [(c, c) for c in currencies]

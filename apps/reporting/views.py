@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts.permissions import Perm, require_perm
 from apps.reporting.charts import report_charts
 from apps.reporting.forms import report_form
-from apps.reporting.selectors import Figures
+from apps.reporting.selectors import Figures, report_snapshot
 from apps.reporting.tables import TABLES, build_table, build_tables, csv_value
 
 BAD_REQUEST = 400
@@ -21,11 +21,12 @@ BAD_REQUEST = 400
 @require_GET
 @require_perm(Perm.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = report_form(request.GET)
-    if not form.is_valid():
-        return render(request, "reporting/dashboard.html", {"form": form}, status=BAD_REQUEST)
-    figures = Figures(form.params())
-    tables = build_tables(figures)
+    with report_snapshot():
+        form = report_form(request.GET)
+        if not form.is_valid():
+            return render(request, "reporting/dashboard.html", {"form": form}, status=BAD_REQUEST)
+        figures = Figures(form.params())
+        tables = build_tables(figures)
     context = {
         "form": form,
         "params": figures.params,
@@ -47,12 +48,13 @@ def export(request: HttpRequest) -> HttpResponse:
     spec = TABLES.get(request.GET.get("table", ""))
     if spec is None:
         raise Http404
-    form = report_form(request.GET)
-    if not form.is_valid():
-        lines = [f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()]
-        return HttpResponse("\n".join(lines), status=BAD_REQUEST, content_type="text/plain; charset=utf-8")
-    params = form.params()
-    table = build_table(spec, Figures(params))
+    with report_snapshot():
+        form = report_form(request.GET)
+        if not form.is_valid():
+            lines = [f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()]
+            return HttpResponse("\n".join(lines), status=BAD_REQUEST, content_type="text/plain; charset=utf-8")
+        params = form.params()
+        table = build_table(spec, Figures(params))
     suffix = f"-{params.currency}" if spec.money else ""
     filename = f"{spec.slug}-{params.start.isoformat()}-{params.end.isoformat()}{suffix}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")

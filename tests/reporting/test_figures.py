@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from apps.debts.models import AgingBucket, Debt, LedgerEntry, aging_bucket_for
 from apps.reporting.forms import report_form
-from apps.reporting.selectors import Figures, ReportParams
+from apps.reporting.selectors import Figures, ReportParams, report_snapshot
 from tests.factories import make_debt, make_debtor
 from tests.reporting.conftest import PERIOD
 
@@ -209,3 +210,9 @@ def test_an_empty_account_has_zero_figures_and_no_undefined_rates(tenant):
     assert (f.arrangements.promises_kept_pct, f.arrangements.plans_on_track_pct) == (None, None)
     assert f.steps == []
     assert [m.month for m in f.months] == [D(2026, 8, 1), D(2026, 9, 1), D(2026, 10, 1), D(2026, 11, 1)]
+
+
+def test_the_figures_are_read_without_jit_compilation(tenant):
+    with report_snapshot(), connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
