@@ -27,9 +27,9 @@ from apps.casework.models import Case, CaseStatus
 from apps.contact.timezones import debtor_timezone
 from apps.core.errors import DomainError
 from apps.debtors.views import is_fragment_request
+from apps.experiments.selectors import margins_for
 from apps.outbox.models import Message, MessageStatus
 from apps.policies.models import Channel
-from apps.policies.selectors import margins_get
 
 PAGE_SIZE = 50
 UNPROCESSABLE = 422
@@ -218,7 +218,8 @@ def _render_call(request: HttpRequest, case: Case, form: CallForm, *, status: in
         "debtor_zone": debtor_zone.key,
         "numbers": [(form["contact_point"][i], p, verdicts[p.pk]) for i, p in enumerate(points)],
         "task": calls.open_phone_task(case),
-        "margins": margins_get(),
+        # The margins this debtor's offers are built from (an experiment arm may change the settlement offer).
+        "margins": margins_for(case.debtor),
     }
     return render(request, "casework/call.html", context, status=status)
 

@@ -13,7 +13,7 @@ from apps.debts.services import debt_balance_minor
 from apps.escalations.comparison import Comparison, net_recovery_compare
 from apps.escalations.models import AgencyHandoff, AttorneyLetter
 from apps.escalations.services import attorney_letter_problem, handoff_problem
-from apps.policies.selectors import margins_get
+from apps.experiments.selectors import margins_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,8 @@ class Panel:
 
 def escalation_panel(debt: Debt) -> Panel:
     balance = debt_balance_minor(debt)
-    margins = margins_get()
+    # The offers this debtor is actually given (an experiment arm may change the settlement discount).
+    margins = margins_for(debt.debtor)
     letter_problem = attorney_letter_problem(debt)
     problem = handoff_problem(debt)
     comparison = None
