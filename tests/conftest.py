@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import Role, User
@@ -147,3 +148,11 @@ def frozen_clock() -> Iterator[None]:
     """The clock of the page tests: NOW (tests/factories.py), not ticking; `usefixtures("frozen_clock")`."""
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language. A request leaves its language active in the thread (the next
+    request's middleware sets its own, but a test calling a service directly would read messages in it)."""
+    yield
+    translation.deactivate()

@@ -393,18 +393,10 @@ def template_check(
     lang = locale if locale in THREATS else "en"
     threats = _found(THREAT_RE[lang], plain)
     if stage in {Stage.FRIENDLY, Stage.FIRM}:
-        if threats:
-            check.warnings.append(
-                _("This %(stage)s message sounds threatening (“%(words)s”). Keep legal steps for the final stage.")
-                % {"stage": Stage(stage).label.lower(), "words": "”, “".join(threats)}
-            )
-        jargon = _found(JARGON_RE[lang], plain)
-        if jargon:
-            check.warnings.append(
-                _("Plain words work better than legal jargon (“%(words)s”).") % {"words": "”, “".join(jargon)}
-            )
-        if _shouting(plain):
-            check.warnings.append(_("Avoid shouting: capital letters and “!!” read as aggressive."))
+        threatening = _(
+            "This %(stage)s message sounds threatening (“%(words)s”). Keep legal steps for the final stage."
+        )
+        check.warnings.extend(_tone_warnings(plain, lang, stage, threats, threatening))
     elif threats and not is_legal:
         check.warnings.append(
             _(
@@ -545,17 +537,20 @@ def call_script_check(
     for error in fees.errors:
         check.add("talking_points", error)
     if stage in {Stage.FRIENDLY, Stage.FIRM}:
-        threats = _found(THREAT_RE[lang], plain)
-        if threats:
-            check.warnings.append(
-                _("This %(stage)s script sounds threatening (“%(words)s”). Keep legal steps for the final stage.")
-                % {"stage": Stage(stage).label.lower(), "words": "”, “".join(threats)}
-            )
-        jargon = _found(JARGON_RE[lang], plain)
-        if jargon:
-            check.warnings.append(
-                _("Plain words work better than legal jargon (“%(words)s”).") % {"words": "”, “".join(jargon)}
-            )
-        if _shouting(plain):
-            check.warnings.append(_("Avoid shouting: capital letters and “!!” read as aggressive."))
+        threatening = _("This %(stage)s script sounds threatening (“%(words)s”). Keep legal steps for the final stage.")
+        check.warnings.extend(_tone_warnings(plain, lang, stage, _found(THREAT_RE[lang], plain), threatening))
     return check
+
+
+def _tone_warnings(plain: str, lang: str, stage: str, threats: list[str], threatening: str) -> list[str]:
+    """The tone check of a friendly or firm text (a message template or a call script): threats, jargon, shouting.
+    `threatening` is the caller's translated sentence naming what it checks."""
+    warnings = []
+    if threats:
+        warnings.append(threatening % {"stage": Stage(stage).label.lower(), "words": "”, “".join(threats)})
+    jargon = _found(JARGON_RE[lang], plain)
+    if jargon:
+        warnings.append(_("Plain words work better than legal jargon (“%(words)s”).") % {"words": "”, “".join(jargon)})
+    if _shouting(plain):
+        warnings.append(_("Avoid shouting: capital letters and “!!” read as aggressive."))
+    return warnings
