@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.contact.models import CallOutcome
 from apps.debtors.models import ContactPoint, Debtor, NonPaymentReason
@@ -36,7 +37,7 @@ class CaseKind(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case status", "Open")
     RESOLVED = "resolved", _("Resolved")
 
 

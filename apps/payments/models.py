@@ -8,6 +8,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.arrangements.models import Arrangement, Instalment
 from apps.debtors.models import Debtor
@@ -92,7 +93,7 @@ class PaymentStatus(models.TextChoices):
     CREATED = "created", _("Started")
     REQUIRES_ACTION = "requires_action", _("Waiting for your bank")
     PROCESSING = "processing", _("Processing")
-    SUCCEEDED = "succeeded", _("Paid")
+    SUCCEEDED = "succeeded", pgettext_lazy("card payment status", "Paid")
     FAILED = "failed", _("Failed")
     CANCELED = "canceled", _("Cancelled")
 
