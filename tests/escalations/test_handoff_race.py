@@ -22,47 +22,21 @@ from apps.debts.models import Debt, DebtStatus
 from apps.escalations.models import AgencyHandoff
 from apps.escalations.services import agency_handoff
 from apps.tenants.models import Tenant
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user
 from tests.factories import make_debt, make_debtor
+from tests.race import race_tenant_create, race_tenant_drop
 
 SUBDOMAIN = "handoffrace"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _drop_race_tenant() -> None:
-    connection.set_schema_to_public()
-    tenant = Tenant.objects.filter(subdomain=SUBDOMAIN).first()
-    if tenant is None:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
-    Tenant.objects.filter(pk=tenant.pk).delete()
-
-
 @pytest.fixture(scope="module")
 def race_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
-    from apps.tenants.services import tenant_create
-
     with django_db_blocker.unblock():
-        _drop_race_tenant()  # left over by an interrupted run
-        tenant, _owner = tenant_create(
-            subdomain=SUBDOMAIN,
-            legal_name="Hand-off Race SARL",
-            address_line1="1 quai du Rhône",
-            postal_code="69001",
-            city="Lyon",
-            country="FR",
-            jurisdiction="FR",
-            owner_email=f"owner@{SUBDOMAIN}.test",
-            owner_password=PASSWORD,
-            default_locale="en",
-            currency="EUR",
-            timezone="Europe/Paris",
-        )
-        connection.set_schema_to_public()
+        tenant = race_tenant_create(SUBDOMAIN, "Hand-off Race SARL")
     yield tenant
     with django_db_blocker.unblock():
-        _drop_race_tenant()
+        race_tenant_drop(SUBDOMAIN)
 
 
 @pytest.fixture
